@@ -16,16 +16,18 @@ export interface Database {
 
 /** Every signed webhook body, byte for byte, kept for processing and replay. */
 export interface InboxEventTable {
+  /**
+   * sha256 (hex) of the raw body. Keying by content makes ingestion idempotent: Meta's redelivery
+   * of a body already stored adds nothing.
+   */
   id: string;
   received_at: number;
-  /** sha256 of the raw body: a redelivery of the same body by Meta is recognised and not processed twice. */
-  body_sha256: string;
   body: string;
   /** The `field` values of the envelope's changes (`messages`, `user_preferences`, …), comma-separated. */
   fields: string;
 }
 
-export type JobState = 'pending' | 'running' | 'done' | 'dead';
+export type JobState = 'pending' | 'done' | 'dead';
 
 export interface JobTable {
   id: string;
@@ -36,8 +38,6 @@ export interface JobTable {
   attempts: number;
   max_attempts: number;
   run_at: number;
-  locked_until: number | null;
-  locked_by: string | null;
   last_error: string | null;
   created_at: number;
   updated_at: number;
@@ -85,9 +85,11 @@ export interface MessageTable {
   error_code: number | null;
   error_title: string | null;
   error_details: string | null;
-  /** WhatsApp's own time of the message, epoch ms; null for an outbound entry known only from a status. */
-  wa_timestamp: number | null;
+  /** WhatsApp's own time of the message, epoch ms; for an entry known only from statuses, its earliest status time. */
+  wa_timestamp: number;
   media: string | null;
+  /** Type-specific content (location, shared contacts, button or list reply, order, …) as JSON. */
+  content: string | null;
   context: string | null;
   referral: string | null;
   pricing: string | null;

@@ -21,7 +21,6 @@ const ConfigSchema = z.object({
   SWITCHBOARD_API_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   DEFAULT_REGION: IsoRegion.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
@@ -37,16 +36,28 @@ export class ConfigError extends Error {
 
 /** Parses the environment (defaults to `process.env`); throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
+  return Object.freeze(parseEnv(ConfigSchema, env));
+}
+
+const StorageConfigSchema = ConfigSchema.pick({ DATABASE_URL: true, LOG_LEVEL: true, JOB_MAX_ATTEMPTS: true });
+export type StorageConfig = Readonly<z.infer<typeof StorageConfigSchema>>;
+
+/** Only what maintenance commands (`migrate`, `dlq`) need: no Meta secrets. */
+export function loadStorageConfig(env: Env = process.env): StorageConfig {
+  return Object.freeze(parseEnv(StorageConfigSchema, env));
+}
+
+function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   // Empty strings count as unset so that `FOO= switchboard serve` falls back to the default.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
-  const parsed = ConfigSchema.safeParse(cleaned);
+  const cleaned: Env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = String(issue?.path[0] ?? 'environment');
     const reason = issue?.code === 'invalid_type' && cleaned[variable] === undefined ? 'is required' : issue?.message;
     throw new ConfigError(`Invalid configuration: ${variable} ${reason}`);
   }
-  return Object.freeze(parsed.data);
+  return parsed.data;
 }
 
 const SECRET_KEYS = ['META_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'SWITCHBOARD_API_TOKEN'] as const;

@@ -8,11 +8,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .createTable('inbox_events')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('received_at', 'bigint', (c) => c.notNull())
-    .addColumn('body_sha256', 'text', (c) => c.notNull())
     .addColumn('body', 'text', (c) => c.notNull())
     .addColumn('fields', 'text', (c) => c.notNull())
     .execute();
-  await db.schema.createIndex('inbox_events_body_sha256').on('inbox_events').column('body_sha256').execute();
+  await db.schema.createIndex('inbox_events_received_at').on('inbox_events').column('received_at').execute();
 
   await db.schema
     .createTable('jobs')
@@ -24,8 +23,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
     .addColumn('max_attempts', 'integer', (c) => c.notNull())
     .addColumn('run_at', 'bigint', (c) => c.notNull())
-    .addColumn('locked_until', 'bigint')
-    .addColumn('locked_by', 'text')
     .addColumn('last_error', 'text')
     .addColumn('created_at', 'bigint', (c) => c.notNull())
     .addColumn('updated_at', 'bigint', (c) => c.notNull())
@@ -75,8 +72,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('error_code', 'integer')
     .addColumn('error_title', 'text')
     .addColumn('error_details', 'text')
-    .addColumn('wa_timestamp', 'bigint')
+    .addColumn('wa_timestamp', 'bigint', (c) => c.notNull())
     .addColumn('media', 'text')
+    .addColumn('content', 'text')
     .addColumn('context', 'text')
     .addColumn('referral', 'text')
     .addColumn('pricing', 'text')

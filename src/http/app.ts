@@ -1,0 +1,80 @@
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Db } from '../db/database.js';
+import { contactsRoutes, type ContactsDeps } from '../modules/contacts/index.js';
+import { webhookRoutes, type InboundMetrics, type WebhookIngestor } from '../modules/inbound/index.js';
+import { timelineRoutes } from '../modules/timeline/index.js';
+import type { Logger } from '../platform/logger.js';
+import type { Registry } from '../platform/metrics.js';
+import { bearerAuth } from './bearer-auth.js';
+import { httpStatusFor } from './error-status.js';
+import { opsRoutes } from './ops.routes.js';
+import { replyError } from './reply-error.js';
+
+export type AppDeps = {
+  db: Db;
+  log: Logger;
+  registry: Registry;
+  apiToken: string;
+  verifyToken: string;
+  webhookBodyLimitBytes: number;
+  ingestor: WebhookIngestor;
+  inboundMetrics: InboundMetrics;
+  contacts: ContactsDeps;
+};
+
+/** Assembles the HTTP surface: Meta's webhook, the REST API under /api/v1, and the ops endpoints. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  // A line per request would cost more than storing the webhook; errors are still logged.
+  const app = Fastify({
+    loggerInstance: deps.log as FastifyBaseLogger,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) {
+      const issue = error.validation[0];
+      const where = issue ? `${error.validationContext ?? 'request'}${issue.instancePath || ''}` : 'request';
+      return replyError(reply, { code: 'VALIDATION_FAILED', message: `${where}: ${issue?.message ?? 'invalid'}`, details: { issues: error.validation } });
+    }
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return replyError(reply, { code: 'PAYLOAD_TOO_LARGE', message: 'The body is larger than allowed.' });
+    if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return replyError(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Send application/json.' });
+    if (error.statusCode && error.statusCode < 500) return replyError(reply, { code: 'BODY_INVALID', message: error.message });
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(httpStatusFor('INTERNAL')).send({ error: { code: 'INTERNAL', message: 'Something went wrong on our side.' } });
+  });
+  app.setNotFoundHandler((request, reply) => replyError(reply, { code: 'NOT_FOUND', message: `No route ${request.method} ${request.url.split('?')[0]}.` }));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Switchboard API', version: '1' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+
+  await app.register(webhookRoutes, {
+    verifyToken: deps.verifyToken,
+    bodyLimitBytes: deps.webhookBodyLimitBytes,
+    ingestor: deps.ingestor,
+    metrics: deps.inboundMetrics,
+  });
+  await app.register(opsRoutes, { db: deps.db, registry: deps.registry });
+
+  await app.register(
+    async (api) => {
+      api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+      await api.register(async (authed) => {
+        authed.addHook('onRequest', bearerAuth(deps.apiToken));
+        await authed.register(contactsRoutes, { db: deps.db, deps: deps.contacts });
+        await authed.register(timelineRoutes, { db: deps.db });
+      });
+    },
+    { prefix: '/api/v1' },
+  );
+  return app;
+}

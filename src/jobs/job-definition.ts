@@ -1,0 +1,32 @@
+import type { z } from 'zod';
+import type { DbExecutor } from '../db/database.js';
+import type { Logger } from '../platform/logger.js';
+import type { RetryPolicy } from './retry-schedule.js';
+
+/** What a handler gets besides its payload. Effects written through `trx` commit with the job's completion. */
+export type JobContext = {
+  trx: DbExecutor;
+  jobId: string;
+  attempt: number;
+  log: Logger;
+};
+
+/**
+ * A job is a definition: a name, a payload schema, a retry policy and a handler.
+ * Handlers must be idempotent: a job may run again after a crash before its commit.
+ */
+export type JobDefinition<S extends z.ZodType = z.ZodType> = {
+  name: string;
+  payload: S;
+  retry?: Partial<RetryPolicy>;
+  handle(payload: z.infer<S>, ctx: JobContext): Promise<void>;
+};
+
+/** A job to enqueue. `dedupeKey` makes enqueueing idempotent: a second job with the same key is ignored. */
+export type NewJob = {
+  name: string;
+  payload: unknown;
+  dedupeKey?: string;
+  runAt?: number;
+  maxAttempts?: number;
+};

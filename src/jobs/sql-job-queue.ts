@@ -1,0 +1,197 @@
+import { EventEmitter } from 'node:events';
+import type { ControlledTransaction } from 'kysely';
+import type { DialectName } from '../db/connect.js';
+import type { Database, Db, DbExecutor, JobTable } from '../db/database.js';
+import { lockForClaim, maxRowsPerInsert } from '../db/dialect.js';
+import type { Clock } from '../platform/clock.js';
+import type { IdGenerator } from '../platform/ids.js';
+import type { NewJob } from './job-definition.js';
+
+export type JobRow = JobTable;
+
+export type QueueStats = {
+  pending: number;
+  dead: number;
+  /** Age in ms of the oldest job that is due and not yet done (0 when none): the processing lag. */
+  oldestDueAgeMs: number;
+};
+
+/** What becomes of a job whose handler failed. */
+export type FailureOutcome = { kind: 'retry'; runAt: number; error: string } | { kind: 'dead'; error: string };
+
+export type BatchRunner = {
+  /** Runs the job; resolving means done, throwing means failed (its writes are rolled back). */
+  run(trx: ControlledTransaction<Database>, job: JobRow): Promise<void>;
+  /** Decides, after a failure, whether the job is retried later or dead-lettered. */
+  onFailure(job: JobRow, error: unknown): FailureOutcome;
+};
+
+/**
+ * A durable job queue in the application's own database (SQLite or PostgreSQL), so that a job is
+ * enqueued in the same transaction as the change that causes it.
+ *
+ * Claiming happens inside the transaction that runs the handlers: on PostgreSQL the claimed rows
+ * are locked (`FOR UPDATE SKIP LOCKED`) until commit, so workers in other processes skip them; a
+ * crash rolls everything back and the jobs are simply claimed again. Completion, effects and
+ * failures of a whole batch commit together: one fsync per batch, not per job.
+ */
+export class SqlJobQueue {
+  private readonly wakeups = new EventEmitter();
+
+  constructor(
+    private readonly db: Db,
+    private readonly dialect: DialectName,
+    private readonly clock: Clock,
+    private readonly ids: IdGenerator,
+    private readonly defaultMaxAttempts: number,
+  ) {}
+
+  /** Adds jobs inside the caller's transaction. Jobs whose `dedupeKey` already exists are skipped. */
+  async enqueue(exec: DbExecutor, jobs: NewJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = this.clock.now();
+    const rows = jobs.map((job) => ({
+      id: this.ids.next(),
+      name: job.name,
+      payload: JSON.stringify(job.payload),
+      dedupe_key: job.dedupeKey ?? null,
+      state: 'pending' as const,
+      attempts: 0,
+      max_attempts: job.maxAttempts ?? this.defaultMaxAttempts,
+      run_at: job.runAt ?? now,
+      last_error: null,
+      created_at: now,
+      updated_at: now,
+    }));
+    const chunk = maxRowsPerInsert(this.dialect, 13);
+    for (let i = 0; i < rows.length; i += chunk) {
+      await exec
+        .insertInto('jobs')
+        .values(rows.slice(i, i + chunk))
+        .onConflict((oc) => oc.column('dedupe_key').doNothing())
+        .execute();
+    }
+  }
+
+  /** Tells in-process workers that work is waiting (call after the enqueueing transaction commits). */
+  notify(): void {
+    this.wakeups.emit('enqueued');
+  }
+
+  onEnqueued(listener: () => void): () => void {
+    this.wakeups.on('enqueued', listener);
+    return () => this.wakeups.off('enqueued', listener);
+  }
+
+  /**
+   * Claims up to `limit` due jobs and runs `run` for each inside one transaction, each job in its
+   * own savepoint so that one failure does not undo the others. Returns how many jobs were claimed.
+   */
+  async runBatch(limit: number, names: readonly string[], runner: BatchRunner): Promise<number> {
+    const trx = await this.db.startTransaction().execute();
+    try {
+      const now = this.clock.now();
+      const claimed = await lockForClaim(
+        trx
+          .selectFrom('jobs')
+          .selectAll()
+          .where('state', '=', 'pending')
+          .where('run_at', '<=', now)
+          .where('name', 'in', names)
+          .orderBy('run_at')
+          .orderBy('created_at')
+          .limit(limit),
+        this.dialect,
+      ).execute();
+
+      for (const [index, job] of claimed.entries()) {
+        const savepoint = `job_${index}`;
+        const inner = await trx.savepoint(savepoint).execute();
+        try {
+          await runner.run(inner, job);
+          await inner.releaseSavepoint(savepoint).execute();
+          await this.markDone(trx, job);
+        } catch (error) {
+          await inner.rollbackToSavepoint(savepoint).execute();
+          await this.recordFailure(trx, job, runner.onFailure(job, error));
+        }
+      }
+      await trx.commit().execute();
+      return claimed.length;
+    } catch (error) {
+      await trx.rollback().execute().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  private async markDone(trx: DbExecutor, job: JobRow): Promise<void> {
+    await trx
+      .updateTable('jobs')
+      .set({ state: 'done', attempts: job.attempts + 1, last_error: null, updated_at: this.clock.now() })
+      .where('id', '=', job.id)
+      .execute();
+  }
+
+  private async recordFailure(trx: DbExecutor, job: JobRow, outcome: FailureOutcome): Promise<void> {
+    const now = this.clock.now();
+    const attempts = job.attempts + 1;
+    if (outcome.kind === 'retry') {
+      await trx
+        .updateTable('jobs')
+        .set({ attempts, run_at: outcome.runAt, last_error: outcome.error, updated_at: now })
+        .where('id', '=', job.id)
+        .execute();
+      return;
+    }
+    await trx.updateTable('jobs').set({ state: 'dead', attempts, last_error: outcome.error, updated_at: now }).where('id', '=', job.id).execute();
+    await trx
+      .insertInto('dead_letters')
+      .values({
+        id: this.ids.next(),
+        source: 'job',
+        code: 'JOB_FAILED',
+        reason: outcome.error,
+        body: job.payload,
+        job_id: job.id,
+        job_name: job.name,
+        created_at: now,
+        replayed_at: null,
+      })
+      .execute();
+  }
+
+  /** Puts a dead job back in line with a fresh set of attempts. */
+  async revive(exec: DbExecutor, jobId: string): Promise<boolean> {
+    const now = this.clock.now();
+    const result = await exec
+      .updateTable('jobs')
+      .set({ state: 'pending', attempts: 0, run_at: now, last_error: null, updated_at: now })
+      .where('id', '=', jobId)
+      .where('state', '=', 'dead')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  }
+
+  async stats(): Promise<QueueStats> {
+    const now = this.clock.now();
+    const counts = await this.db
+      .selectFrom('jobs')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('count')])
+      .where('state', 'in', ['pending', 'dead'])
+      .groupBy('state')
+      .execute();
+    const oldest = await this.db
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.min('run_at').as('run_at'))
+      .where('state', '=', 'pending')
+      .where('run_at', '<=', now)
+      .executeTakeFirst();
+    const count = (state: string) => Number(counts.find((c) => c.state === state)?.count ?? 0);
+    const oldestRunAt = oldest?.run_at == null ? null : Number(oldest.run_at);
+    return {
+      pending: count('pending'),
+      dead: count('dead'),
+      oldestDueAgeMs: oldestRunAt === null ? 0 : Math.max(0, now - oldestRunAt),
+    };
+  }
+}

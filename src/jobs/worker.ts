@@ -1,0 +1,129 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Clock } from '../platform/clock.js';
+import type { Logger } from '../platform/logger.js';
+import type { JobDefinition } from './job-definition.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-schedule.js';
+import type { FailureOutcome, JobRow, SqlJobQueue } from './sql-job-queue.js';
+
+export type WorkerOptions = {
+  batchSize: number;
+  /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
+  pollIntervalMs: number;
+  clock: Clock;
+  log: Logger;
+  random?: () => number;
+  onProcessed?: (job: JobRow, outcome: 'done' | 'retry' | 'dead') => void;
+};
+
+/** A job payload that does not match its schema will never succeed: it is dead-lettered at once. */
+class InvalidPayloadError extends Error {
+  override readonly name = 'InvalidPayloadError';
+}
+
+/**
+ * Runs job definitions against the queue: claims due jobs in batches, runs each handler,
+ * retries failures with backoff and dead-letters what keeps failing.
+ */
+export class Worker {
+  private readonly definitions: Map<string, JobDefinition>;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  /** Set when work arrives while a batch runs, so the loop does not go to sleep on it. */
+  private wokenWhileBusy = false;
+  private unsubscribe: (() => void) | null = null;
+
+  constructor(
+    private readonly queue: SqlJobQueue,
+    definitions: readonly JobDefinition[],
+    private readonly options: WorkerOptions,
+  ) {
+    this.definitions = new Map(definitions.map((d) => [d.name, d]));
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.unsubscribe = this.queue.onEnqueued(() => {
+      if (this.wake) this.wake();
+      else this.wokenWhileBusy = true;
+    });
+    this.loop = this.runLoop();
+  }
+
+  /** Stops after the batch in progress commits. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    this.unsubscribe?.();
+    await this.loop;
+  }
+
+  /** Processes batches until no job is due; returns how many were processed. For the CLI and tests. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.runOnce();
+      if (claimed === 0) return total;
+      total += claimed;
+    }
+  }
+
+  /** Runs one batch; returns how many jobs it claimed. */
+  runOnce(): Promise<number> {
+    return this.queue.runBatch(this.options.batchSize, [...this.definitions.keys()], {
+      run: async (trx, job) => {
+        const definition = this.definitions.get(job.name);
+        if (!definition) throw new InvalidPayloadError(`no handler for job ${job.name}`);
+        const payload = definition.payload.safeParse(JSON.parse(job.payload));
+        if (!payload.success) throw new InvalidPayloadError(payload.error.message);
+        const log = this.options.log.child({ jobId: job.id, job: job.name });
+        await definition.handle(payload.data, { trx, jobId: job.id, attempt: job.attempts + 1, log });
+        this.options.onProcessed?.(job, 'done');
+      },
+      onFailure: (job, error) => {
+        const outcome = this.failureOutcome(job, error);
+        this.options.log.warn({ jobId: job.id, job: job.name, attempt: job.attempts + 1, outcome: outcome.kind, err: error }, 'job failed');
+        this.options.onProcessed?.(job, outcome.kind);
+        return outcome;
+      },
+    });
+  }
+
+  private failureOutcome(job: JobRow, error: unknown): FailureOutcome {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    if (error instanceof InvalidPayloadError) return { kind: 'dead', error: message };
+    const policy: RetryPolicy = {
+      ...DEFAULT_RETRY_POLICY,
+      ...this.definitions.get(job.name)?.retry,
+      maxAttempts: job.max_attempts,
+    };
+    const delay = retryDelayMs(policy, job.attempts + 1, (this.options.random ?? Math.random)());
+    if (delay === null) return { kind: 'dead', error: message };
+    return { kind: 'retry', runAt: this.options.clock.now() + delay, error: message };
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+      } catch (error) {
+        // A database hiccup: the batch rolled back and its jobs will be claimed again.
+        this.options.log.error({ err: error }, 'worker batch failed');
+      }
+      if (claimed === 0 && this.running) await this.idle();
+    }
+  }
+
+  private async idle(): Promise<void> {
+    if (this.wokenWhileBusy) {
+      this.wokenWhileBusy = false;
+      return;
+    }
+    const controller = new AbortController();
+    this.wake = () => controller.abort();
+    await sleep(this.options.pollIntervalMs, undefined, { signal: controller.signal }).catch(() => undefined);
+    this.wake = null;
+  }
+}

@@ -1,0 +1,83 @@
+import type { ContactTable, DbExecutor } from '../../db/database.js';
+import type { Contact, ContactPatch } from './core/contact.js';
+
+function toContact(row: ContactTable): Contact {
+  return {
+    id: row.id,
+    name: row.name,
+    phone: row.phone,
+    phoneMatchKey: row.phone_match_key,
+    waId: row.wa_id,
+    bsuid: row.bsuid,
+    profileName: row.profile_name,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function toColumns(patch: ContactPatch): Partial<ContactTable> {
+  const columns: Partial<ContactTable> = {};
+  if ('name' in patch) columns.name = patch.name ?? null;
+  if ('phone' in patch) columns.phone = patch.phone ?? null;
+  if ('phoneMatchKey' in patch) columns.phone_match_key = patch.phoneMatchKey ?? null;
+  if ('waId' in patch) columns.wa_id = patch.waId ?? null;
+  if ('bsuid' in patch) columns.bsuid = patch.bsuid ?? null;
+  if ('profileName' in patch) columns.profile_name = patch.profileName ?? null;
+  return columns;
+}
+
+export const contactRepository = {
+  async findById(exec: DbExecutor, id: string): Promise<Contact | undefined> {
+    const row = await exec.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toContact(row);
+  },
+
+  async findByBsuid(exec: DbExecutor, bsuid: string): Promise<Contact | undefined> {
+    const row = await exec.selectFrom('contacts').selectAll().where('bsuid', '=', bsuid).executeTakeFirst();
+    return row && toContact(row);
+  },
+
+  /** Every contact whose number is a WhatsApp variant of the key, oldest first (the original record wins). */
+  async findByMatchKey(exec: DbExecutor, matchKey: string): Promise<Contact[]> {
+    const rows = await exec
+      .selectFrom('contacts')
+      .selectAll()
+      .where('phone_match_key', '=', matchKey)
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+    return rows.map(toContact);
+  },
+
+  async insert(exec: DbExecutor, contact: Contact): Promise<Contact> {
+    await exec
+      .insertInto('contacts')
+      .values({
+        id: contact.id,
+        name: contact.name,
+        phone: contact.phone,
+        phone_match_key: contact.phoneMatchKey,
+        wa_id: contact.waId,
+        bsuid: contact.bsuid,
+        profile_name: contact.profileName,
+        created_at: contact.createdAt,
+        updated_at: contact.updatedAt,
+      })
+      .execute();
+    return contact;
+  },
+
+  async update(exec: DbExecutor, contact: Contact, patch: ContactPatch, now: number): Promise<Contact> {
+    if (Object.keys(patch).length === 0) return contact;
+    await exec
+      .updateTable('contacts')
+      .set({ ...toColumns(patch), updated_at: now })
+      .where('id', '=', contact.id)
+      .execute();
+    return { ...contact, ...patch, updatedAt: now };
+  },
+
+  async delete(exec: DbExecutor, id: string): Promise<void> {
+    await exec.deleteFrom('contacts').where('id', '=', id).execute();
+  },
+};

@@ -1,0 +1,87 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { Db } from '../../db/database.js';
+import { ErrorResponse } from '../../http/error.schema.js';
+import { replyError } from '../../http/reply-error.js';
+import { contactRepository } from './contact.repository.js';
+import type { ContactsDeps } from './contacts.deps.js';
+import type { Contact } from './core/contact.js';
+import { createContact } from './create-contact.js';
+import { findContacts } from './find-contacts.js';
+
+const ContactResponse = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  phone: z.string().nullable().describe('E.164, or null for a username-only WhatsApp user'),
+  waId: z.string().nullable(),
+  bsuid: z.string().nullable().describe('Business-scoped user id'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+export function contactResponse(contact: Contact): z.infer<typeof ContactResponse> {
+  return {
+    id: contact.id,
+    name: contact.name,
+    phone: contact.phone,
+    waId: contact.waId,
+    bsuid: contact.bsuid,
+    createdAt: new Date(contact.createdAt).toISOString(),
+    updatedAt: new Date(contact.updatedAt).toISOString(),
+  };
+}
+
+export type ContactsRouteOptions = { db: Db; deps: ContactsDeps };
+
+export const contactsRoutes: FastifyPluginAsyncZod<ContactsRouteOptions> = async (app, { db, deps }) => {
+  app.post(
+    '/contacts',
+    {
+      schema: {
+        summary: 'Create a contact from a phone number in any format',
+        tags: ['contacts'],
+        body: z.object({ name: z.string().trim().min(1).max(200).nullable().optional(), phone: z.string().min(1).max(64) }),
+        response: { 201: ContactResponse, 400: ErrorResponse, 409: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await createContact(db, { name: request.body.name ?? null, phone: request.body.phone }, deps);
+      if (!result.ok) return replyError(reply, result.error);
+      return reply.status(201).send(contactResponse(result.value));
+    },
+  );
+
+  app.get(
+    '/contacts',
+    {
+      schema: {
+        summary: 'Find contacts by phone (any format, WhatsApp country variants included) or by BSUID',
+        tags: ['contacts'],
+        querystring: z.object({ phone: z.string().min(1).optional(), bsuid: z.string().min(1).optional() }),
+        response: { 200: z.object({ data: z.array(ContactResponse) }), 400: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const result = await findContacts(db, request.query, deps.defaultRegion);
+      if (!result.ok) return replyError(reply, result.error);
+      return { data: result.value.map(contactResponse) };
+    },
+  );
+
+  app.get(
+    '/contacts/:id',
+    {
+      schema: {
+        summary: 'One contact',
+        tags: ['contacts'],
+        params: z.object({ id: z.string() }),
+        response: { 200: ContactResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const contact = await contactRepository.findById(db, request.params.id);
+      if (!contact) return replyError(reply, { code: 'CONTACT_NOT_FOUND', message: `No contact ${request.params.id}.` });
+      return contactResponse(contact);
+    },
+  );
+};

@@ -1,0 +1,35 @@
+import type { DbExecutor } from '../../db/database.js';
+import { contactRepository } from './contact.repository.js';
+import type { ContactsDeps } from './contacts.deps.js';
+import { identityPatch, type Contact, type ObservedIdentity } from './core/contact.js';
+import { phoneFromWaId, phoneMatchKey } from './core/phone.js';
+
+/** An observed phone with the key under which its WhatsApp country variants meet. */
+export function observedPhone(waId: string | null): { phone: string; matchKey: string } | null {
+  const phone = waId ? phoneFromWaId(waId) : null;
+  return phone ? { phone, matchKey: phoneMatchKey(phone) } : null;
+}
+
+/**
+ * Finds the contact a webhook is about, or creates it. Looks up the BSUID first (stable across
+ * username-only users), then the phone by its variant key (so `551187654321` finds the
+ * `+55 11 98765-4321` the CRM stored), and completes the contact with what it learned.
+ */
+export async function resolveContact(exec: DbExecutor, observed: ObservedIdentity, deps: ContactsDeps): Promise<Contact> {
+  const phone = observedPhone(observed.waId);
+  const byBsuid = observed.bsuid ? await contactRepository.findByBsuid(exec, observed.bsuid) : undefined;
+  const existing = byBsuid ?? (phone ? (await contactRepository.findByMatchKey(exec, phone.matchKey))[0] : undefined);
+  const now = deps.clock.now();
+  if (existing) return contactRepository.update(exec, existing, identityPatch(existing, observed, phone), now);
+  return contactRepository.insert(exec, {
+    id: deps.ids.next(),
+    name: observed.profileName,
+    phone: phone?.phone ?? null,
+    phoneMatchKey: phone?.matchKey ?? null,
+    waId: observed.waId,
+    bsuid: observed.bsuid,
+    profileName: observed.profileName,
+    createdAt: now,
+    updatedAt: now,
+  });
+}

@@ -1,0 +1,29 @@
+import type { DialectName } from '../../db/connect.js';
+import type { DbExecutor, InboxEventTable } from '../../db/database.js';
+import { maxRowsPerInsert } from '../../db/dialect.js';
+
+export type InboxEvent = InboxEventTable;
+
+/** The durable inbox of raw webhook bodies, keyed by the sha256 of their bytes. */
+export const inboxRepository = {
+  /** Stores events; a body already stored (same id) is left as it is. */
+  async insertMany(exec: DbExecutor, dialect: DialectName, events: InboxEvent[]): Promise<void> {
+    const chunk = maxRowsPerInsert(dialect, 4);
+    for (let i = 0; i < events.length; i += chunk) {
+      await exec
+        .insertInto('inbox_events')
+        .values(events.slice(i, i + chunk))
+        .onConflict((oc) => oc.column('id').doNothing())
+        .execute();
+    }
+  },
+
+  async get(exec: DbExecutor, id: string): Promise<InboxEvent | undefined> {
+    return exec.selectFrom('inbox_events').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async count(exec: DbExecutor): Promise<number> {
+    const row = await exec.selectFrom('inbox_events').select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+    return Number(row?.count ?? 0);
+  },
+};

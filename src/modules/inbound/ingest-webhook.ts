@@ -1,0 +1,96 @@
+import { createHash } from 'node:crypto';
+import type { DialectName } from '../../db/connect.js';
+import type { Db } from '../../db/database.js';
+import { deadLetterRepository } from '../../jobs/dead-letter.repository.js';
+import type { SqlJobQueue } from '../../jobs/sql-job-queue.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError, err, ok, type Result } from '../../platform/errors.js';
+import { GroupCommitter } from '../../platform/group-commit.js';
+import type { IdGenerator } from '../../platform/ids.js';
+import { parseWebhookEnvelope } from './core/parse-webhook.js';
+import { inboxRepository, type InboxEvent } from './inbox.repository.js';
+import { PROCESS_INBOUND_EVENT } from './process-inbound-event.job.js';
+import { isValidSignature } from './webhook-signature.js';
+
+export type IngestDeps = {
+  db: Db;
+  dialect: DialectName;
+  queue: SqlJobQueue;
+  clock: Clock;
+  ids: IdGenerator;
+  /** Meta's app secret; null for tools that only replay (every `ingest` is then refused). */
+  appSecret: string | null;
+};
+
+export type WebhookIngestor = {
+  /**
+   * Verifies, stores durably and enqueues one webhook body. Resolves only once the body is on disk.
+   * Errors: WEBHOOK_SIGNATURE_INVALID (nothing stored), WEBHOOK_BODY_INVALID (kept as a dead letter).
+   */
+  ingest(rawBody: Buffer, signatureHeader: string | undefined): Promise<Result<{ eventId: string }>>;
+  /**
+   * Stores a body that was verified before (a dead letter being replayed): no signature check, and
+   * a body that is still invalid is reported without adding another dead letter.
+   */
+  replay(rawBody: Buffer): Promise<Result<{ eventId: string }>>;
+};
+
+const invalidBody = (reason: string) => new AppError('WEBHOOK_BODY_INVALID', `Signed, but not a WhatsApp webhook: ${reason}.`);
+
+export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
+  const committer = new GroupCommitter<InboxEvent, void>(async (events) => {
+    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+    await deps.db.transaction().execute(async (trx) => {
+      await inboxRepository.insertMany(trx, deps.dialect, unique);
+      await deps.queue.enqueue(
+        trx,
+        unique.map((event) => ({
+          name: PROCESS_INBOUND_EVENT,
+          payload: { eventId: event.id },
+          // The job is keyed by the body's hash, like the event: a redelivered body is never processed twice.
+          dedupeKey: `${PROCESS_INBOUND_EVENT}:${event.id}`,
+        })),
+      );
+    });
+    deps.queue.notify();
+    return events.map(() => undefined);
+  });
+
+  async function store(rawBody: Buffer, keepInvalid: boolean): Promise<Result<{ eventId: string }>> {
+    const text = rawBody.toString('utf8');
+    const rejected = (reason: string) => (keepInvalid ? deadLetter(text, reason) : err(invalidBody(reason)));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return rejected('the body is not JSON');
+    }
+    const envelope = parseWebhookEnvelope(json);
+    if (!envelope.ok) return rejected(envelope.message);
+    const eventId = createHash('sha256').update(rawBody).digest('hex');
+    await committer.submit({ id: eventId, received_at: deps.clock.now(), body: text, fields: envelope.fields.join(',') });
+    return ok({ eventId });
+  }
+
+  async function deadLetter(body: string, reason: string): Promise<Result<never>> {
+    await deadLetterRepository.insert(deps.db, {
+      id: deps.ids.next(),
+      source: 'webhook',
+      code: 'WEBHOOK_BODY_INVALID',
+      reason,
+      body,
+      createdAt: deps.clock.now(),
+    });
+    return err(invalidBody(`${reason}. Kept in the dead-letter store`));
+  }
+
+  return {
+    async ingest(rawBody, signatureHeader) {
+      if (deps.appSecret === null || !isValidSignature(rawBody, signatureHeader, deps.appSecret)) {
+        return err(new AppError('WEBHOOK_SIGNATURE_INVALID', 'X-Hub-Signature-256 is missing or does not match the body.'));
+      }
+      return store(rawBody, true);
+    },
+    replay: (rawBody) => store(rawBody, false),
+  };
+}

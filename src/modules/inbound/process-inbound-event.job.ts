@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import type { DbExecutor } from '../../db/database.js';
+import type { JobDefinition } from '../../jobs/job-definition.js';
+import type { Logger } from '../../platform/logger.js';
+import { changeContactBsuid, changeContactNumber, resolveContact, type ContactsDeps } from '../contacts/index.js';
+import {
+  messageRepository,
+  recordEchoedMessage,
+  recordInboundMessage,
+  recordNumberChangeNotice,
+  recordReaction,
+  recordStatus,
+  type TimelineDeps,
+} from '../timeline/index.js';
+import type { InboundEvent, UserIdentity } from './core/inbound-event.js';
+import { parseWebhookEnvelope, toInboundEvents } from './core/parse-webhook.js';
+import { inboxRepository } from './inbox.repository.js';
+
+export const PROCESS_INBOUND_EVENT = 'inbound.process';
+
+export type InboundDeps = ContactsDeps & TimelineDeps;
+
+const observed = (identity: UserIdentity) => ({ waId: identity.waId, bsuid: identity.bsuid, profileName: identity.profileName });
+
+/** Applies one domain event. Every branch is idempotent: replaying the whole inbox gives the same state. */
+export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, deps: InboundDeps, log: Logger): Promise<void> {
+  switch (event.kind) {
+    case 'message_received': {
+      const contact = await resolveContact(exec, observed(event.from), deps);
+      await recordInboundMessage(exec, event, contact.id, deps);
+      return;
+    }
+    case 'reaction_changed': {
+      const contact = await resolveContact(exec, observed(event.from), deps);
+      await recordReaction(exec, event, contact.id, deps);
+      return;
+    }
+    case 'status_changed':
+      await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
+      return;
+    case 'user_changed_number': {
+      const contact = await changeContactNumber(
+        exec,
+        { from: observed(event.from), newWaId: event.newWaId, newBsuid: event.newBsuid },
+        (trx, fromId, toId) => messageRepository.moveToContact(trx, fromId, toId),
+        deps,
+      );
+      await recordNumberChangeNotice(exec, event, contact.id, deps);
+      return;
+    }
+    case 'bsuid_changed':
+      await changeContactBsuid(exec, event.previousBsuid, event.currentBsuid, deps);
+      return;
+    case 'message_echoed': {
+      const contact = await resolveContact(exec, observed(event.to), deps);
+      await recordEchoedMessage(exec, event, contact.id, deps);
+      return;
+    }
+    case 'webhook_error':
+      log.warn({ errors: event.errors, wabaId: event.wabaId }, 'Meta reported a webhook error');
+      return;
+    case 'marketing_preference_changed':
+    case 'field_update':
+      // Stored raw in the inbox; the consent and template modules act on these.
+      return;
+  }
+}
+
+export function processInboundEventJob(deps: InboundDeps): JobDefinition<z.ZodObject<{ eventId: z.ZodString }>> {
+  return {
+    name: PROCESS_INBOUND_EVENT,
+    payload: z.object({ eventId: z.string() }),
+    async handle({ eventId }, { trx, log }) {
+      const stored = await inboxRepository.get(trx, eventId);
+      if (!stored) throw new Error(`inbox event ${eventId} does not exist`);
+      const envelope = parseWebhookEnvelope(JSON.parse(stored.body));
+      // Ingestion only stores envelopes that parsed; failing here means the parser changed since.
+      if (!envelope.ok) throw new Error(`stored event no longer parses: ${envelope.message}`);
+      for (const event of toInboundEvents(envelope.envelope)) await applyInboundEvent(trx, event, deps, log);
+    },
+  };
+}

@@ -1,0 +1,7 @@
+export type { TimelineDeps } from './timeline.deps.js';
+export { recordInboundMessage, recordNumberChangeNotice, recordEchoedMessage } from './record-message.js';
+export { recordStatus } from './record-status.js';
+export { recordReaction } from './record-reaction.js';
+export { getTimeline, type TimelineEntry, type TimelinePage } from './get-timeline.js';
+export { messageRepository } from './message.repository.js';
+export { timelineRoutes } from './timeline.routes.js';

@@ -1,0 +1,65 @@
+import type { DbExecutor } from '../../db/database.js';
+import type { StatusChanged } from '../inbound/core/inbound-event.js';
+import { statusRank } from './core/status-order.js';
+import { messageRepository } from './message.repository.js';
+import type { TimelineDeps } from './timeline.deps.js';
+
+/**
+ * Applies a delivery status to the message it is about. Safe in any order and any number of
+ * times: each (wamid, status) is recorded once, and the message's status only moves forward.
+ * A status for a wamid the hub has never seen (sent by another tool, or arriving before the hub
+ * recorded its own send) creates an outbound entry of unknown content that a later send completes.
+ */
+export async function recordStatus(
+  exec: DbExecutor,
+  event: StatusChanged,
+  recipientContactId: () => Promise<string>,
+  deps: TimelineDeps,
+): Promise<void> {
+  const now = deps.clock.now();
+  const firstSeen = await messageRepository.addStatusEvent(exec, {
+    wamid: event.wamid,
+    status: event.rawStatus,
+    wa_timestamp: event.timestamp,
+    errors: event.errors.length > 0 ? JSON.stringify(event.errors) : null,
+    pricing: event.pricing ? JSON.stringify(event.pricing) : null,
+    received_at: now,
+  });
+  // Seen before: its effects were committed together with that first record.
+  if (!firstSeen || event.status === null) return;
+
+  const rank = statusRank(event.status);
+  if (!(await messageRepository.findByWamid(exec, event.wamid))) {
+    await messageRepository.insertIfAbsent(exec, {
+      id: deps.ids.next(),
+      wamid: event.wamid,
+      contact_id: await recipientContactId(),
+      business_phone_number_id: event.business?.phoneNumberId ?? null,
+      direction: 'outbound',
+      type: 'unknown',
+      text: null,
+      status: event.status,
+      status_rank: rank,
+      error_code: null,
+      error_title: null,
+      error_details: null,
+      wa_timestamp: event.timestamp,
+      media: null,
+      content: null,
+      context: null,
+      referral: null,
+      pricing: null,
+      raw: null,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+  await messageRepository.advanceStatus(exec, event.wamid, event.status, rank, now);
+  await messageRepository.moveTimestampEarlier(exec, event.wamid, event.timestamp);
+  const error = event.errors[0];
+  if (event.status === 'failed' && error) {
+    // Kept even when a later `read` outranks the failure: the code explains what happened.
+    await messageRepository.setError(exec, event.wamid, { code: error.code, title: error.title, details: error.details }, now);
+  }
+  if (event.pricing) await messageRepository.setPricingIfAbsent(exec, event.wamid, JSON.stringify(event.pricing), now);
+}
