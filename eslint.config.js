@@ -16,7 +16,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/platform/config.ts', 'bench/**', 'e2e/**', '**/*.test.ts', 'vitest.config.ts'],
+    files: ['src/platform/config.ts', 'bench/**', 'e2e/**', 'test/**', '**/*.test.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -40,7 +40,8 @@ export type Switchboard = {
   close(): Promise<void>;
 };
 
-export async function startSwitchboard(config: Config, log: Logger, roles: { http: boolean; worker: boolean }): Promise<Switchboard> {
+/** Builds every part without starting any: tests drive `app.inject()` and `worker.drain()` directly. */
+export async function createSwitchboard(config: Config, log: Logger, roles: { http: boolean; worker: boolean }): Promise<Switchboard> {
   const storage = await openStorage(config, log);
   const { database, queue, clock, ids } = storage;
   const registry = createMetricsRegistry(true);
@@ -77,9 +78,6 @@ export async function startSwitchboard(config: Config, log: Logger, roles: { htt
       })
     : null;
 
-  if (app) await app.listen({ port: config.PORT, host: config.HOST });
-  worker?.start();
-
   return {
     app,
     worker,
@@ -93,4 +91,12 @@ export async function startSwitchboard(config: Config, log: Logger, roles: { htt
       await database.close();
     },
   };
+}
+
+/** Builds everything, then listens for HTTP and starts the workers, as `roles` asks. */
+export async function startSwitchboard(config: Config, log: Logger, roles: { http: boolean; worker: boolean }): Promise<Switchboard> {
+  const switchboard = await createSwitchboard(config, log, roles);
+  if (switchboard.app) await switchboard.app.listen({ port: config.PORT, host: config.HOST });
+  switchboard.worker?.start();
+  return switchboard;
 }

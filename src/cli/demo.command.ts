@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
+import { processEnv } from '../platform/config.js';
 import { serve } from './serve.command.js';
 
 const SECRETS_FILE = './data/demo-secrets.json';
@@ -27,7 +28,7 @@ export function registerDemoCommand(program: Command): void {
     .description('Run locally on embedded defaults: SQLite under ./data, secrets generated on first run')
     .action(async () => {
       // Variables the user set win over the generated ones.
-      const env: Record<string, string | undefined> = { ...demoSecrets(), ...process.env };
+      const env: Record<string, string | undefined> = { ...demoSecrets(), ...processEnv() };
       await serve(env, { http: true, worker: true });
       console.log(`API token: ${env.SWITCHBOARD_API_TOKEN}   (kept in ${SECRETS_FILE})`);
       console.log(`Try: curl -H "Authorization: Bearer ${env.SWITCHBOARD_API_TOKEN}" "http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}/api/v1/contacts?phone=%2B5511987654321"`);

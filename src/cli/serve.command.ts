@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startSwitchboard, type Switchboard } from '../main.js';
-import { loadConfig, redactedConfig, type Env } from '../platform/config.js';
+import { loadConfig, processEnv, redactedConfig, type Env } from '../platform/config.js';
 import { createLogger } from '../platform/logger.js';
 
 /** Stops cleanly on SIGINT/SIGTERM: webhooks in flight are stored, the batch in progress commits. */
@@ -37,13 +37,13 @@ export function registerServeCommands(program: Command): void {
     .command('serve')
     .description('Run the HTTP server (webhook, API, metrics) and the workers in one process')
     .action(async () => {
-      await serve(process.env, { http: true, worker: true });
+      await serve(processEnv(), { http: true, worker: true });
     });
 
   program
     .command('worker')
     .description('Run workers only (PostgreSQL: any number of them can share the work)')
     .action(async () => {
-      await serve(process.env, { http: false, worker: true });
+      await serve(processEnv(), { http: false, worker: true });
     });
 }

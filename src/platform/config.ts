@@ -34,6 +34,11 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError';
 }
 
+/** A copy of the process environment, for commands that add to it before `loadConfig`. */
+export function processEnv(): Env {
+  return { ...process.env };
+}
+
 /** Parses the environment (defaults to `process.env`); throws `ConfigError` naming the first bad variable. */
 export function loadConfig(env: Env = process.env): Config {
   return Object.freeze(parseEnv(ConfigSchema, env));

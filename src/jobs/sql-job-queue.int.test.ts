@@ -1,0 +1,180 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/test-databases.js';
+import { connectDatabase } from '../db/connect.js';
+import { ManualClock } from '../platform/clock.js';
+import { uuidGenerator } from '../platform/ids.js';
+import { createLogger } from '../platform/logger.js';
+import { deadLetterRepository } from './dead-letter.repository.js';
+import type { JobDefinition } from './job-definition.js';
+import { SqlJobQueue } from './sql-job-queue.js';
+import { Worker } from './worker.js';
+
+const log = createLogger('silent');
+
+describe.each(DIALECTS)('job queue on %s', (dialect) => {
+  let database: TestDatabase;
+  let clock: ManualClock;
+  let queue: SqlJobQueue;
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+  beforeEach(async () => {
+    await database.db.deleteFrom('dead_letters').execute();
+    await database.db.deleteFrom('jobs').execute();
+    await database.db.deleteFrom('inbox_events').execute();
+    clock = new ManualClock(1_000_000);
+    queue = new SqlJobQueue(database.db, database.dialect, clock, uuidGenerator, 3);
+  });
+
+  /** A job whose handler writes an inbox row (a visible effect) and can be told to fail. */
+  function recordingJob(failFor: Set<string> = new Set()): JobDefinition<z.ZodObject<{ key: z.ZodString }>> {
+    return {
+      name: 'test.record',
+      payload: z.object({ key: z.string() }),
+      async handle({ key }, { trx }) {
+        await trx.insertInto('inbox_events').values({ id: key, received_at: 0, body: '{}', fields: '' }).execute();
+        if (failFor.has(key)) throw new Error(`failing ${key}`);
+      },
+    };
+  }
+
+  const worker = (definitions: JobDefinition[], q = queue) =>
+    new Worker(q, definitions, { batchSize: 50, pollIntervalMs: 10, clock, log, random: () => 0.5 });
+  const effects = async () => (await database.db.selectFrom('inbox_events').select('id').orderBy('id').execute()).map((r) => r.id);
+  const jobs = () => database.db.selectFrom('jobs').selectAll().orderBy('created_at').execute();
+
+  it('runs an enqueued job once and marks it done', async () => {
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'a' } }]);
+    expect(await worker([recordingJob()]).drain()).toBe(1);
+    expect(await effects()).toEqual(['a']);
+    expect((await jobs()).map((j) => j.state)).toEqual(['done']);
+    expect(await worker([recordingJob()]).drain()).toBe(0);
+  });
+
+  it('ignores a second job with the same dedupe key, even after the first is done', async () => {
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'a' }, dedupeKey: 'k' }]);
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'b' }, dedupeKey: 'k' }]);
+    await worker([recordingJob()]).drain();
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'c' }, dedupeKey: 'k' }]);
+    await worker([recordingJob()]).drain();
+    expect(await effects()).toEqual(['a']);
+  });
+
+  it('enqueues nothing when the transaction that enqueued rolls back', async () => {
+    await expect(
+      database.db.transaction().execute(async (trx) => {
+        await queue.enqueue(trx, [{ name: 'test.record', payload: { key: 'a' } }]);
+        throw new Error('the causing change failed');
+      }),
+    ).rejects.toThrow();
+    expect(await jobs()).toEqual([]);
+  });
+
+  it("undoes a failed job's writes without undoing the other jobs of its batch", async () => {
+    await queue.enqueue(database.db, ['a', 'b', 'c'].map((key) => ({ name: 'test.record', payload: { key } })));
+    await worker([recordingJob(new Set(['b']))]).runOnce();
+    expect(await effects()).toEqual(['a', 'c']);
+    const failed = (await jobs()).find((j) => j.payload.includes('"b"'))!;
+    expect(failed.state).toBe('pending');
+    expect(failed.attempts).toBe(1);
+    expect(failed.last_error).toContain('failing b');
+  });
+
+  it('retries a failed job only after its backoff, then dead-letters it when attempts run out', async () => {
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'x' } }]);
+    const failing = worker([recordingJob(new Set(['x']))]);
+    expect(await failing.drain()).toBe(1);
+    expect(await failing.drain()).toBe(0); // not due yet
+    const [job] = await jobs();
+    expect(job!.run_at).toBeGreaterThan(clock.now());
+    clock.advance(60_000);
+    expect(await failing.drain()).toBe(1);
+    clock.advance(60_000);
+    expect(await failing.drain()).toBe(1);
+    const [dead] = await jobs();
+    expect(dead!.state).toBe('dead');
+    expect(dead!.attempts).toBe(3);
+    const letters = await deadLetterRepository.list(database.db, { includeReplayed: false, limit: 10 });
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ source: 'job', job_id: dead!.id, job_name: 'test.record', code: 'JOB_FAILED' });
+  });
+
+  it('dead-letters a job whose payload does not match its schema without retrying', async () => {
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { wrong: true } }]);
+    await worker([recordingJob()]).drain();
+    expect((await jobs())[0]!.state).toBe('dead');
+    expect(await deadLetterRepository.count(database.db)).toBe(1);
+  });
+
+  it('revives a dead job with fresh attempts', async () => {
+    await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'x' } }]);
+    const failFor = new Set(['x']);
+    const w = worker([recordingJob(failFor)]);
+    for (let i = 0; i < 3; i++) {
+      await w.drain();
+      clock.advance(120_000);
+    }
+    const [dead] = await jobs();
+    expect(dead!.state).toBe('dead');
+    failFor.clear();
+    expect(await queue.revive(database.db, dead!.id)).toBe(true);
+    expect(await queue.revive(database.db, dead!.id)).toBe(false);
+    await w.drain();
+    expect((await jobs())[0]!.state).toBe('done');
+    expect(await effects()).toEqual(['x']);
+  });
+
+  it('reports depth, dead jobs and the age of the oldest due job', async () => {
+    await queue.enqueue(database.db, [
+      { name: 'test.record', payload: { key: 'a' } },
+      { name: 'test.record', payload: { key: 'b' }, runAt: clock.now() + 10_000 },
+    ]);
+    clock.advance(2_500);
+    expect(await queue.stats()).toEqual({ pending: 2, dead: 0, oldestDueAgeMs: 2_500 });
+  });
+
+  it('wakes a running worker when a job is enqueued', async () => {
+    const w = new Worker(queue, [recordingJob()], { batchSize: 10, pollIntervalMs: 60_000, clock, log });
+    w.start();
+    try {
+      await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'woken' } }]);
+      queue.notify();
+      const deadline = Date.now() + 5_000;
+      while ((await effects()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      expect(await effects()).toEqual(['woken']);
+    } finally {
+      await w.stop();
+    }
+  });
+
+  it.runIf(dialect === 'postgres')('lets workers in separate connections share the work without running a job twice', async () => {
+    const keys = Array.from({ length: 200 }, (_, i) => `k${String(i).padStart(3, '0')}`);
+    await queue.enqueue(database.db, keys.map((key) => ({ name: 'test.record', payload: { key } })));
+    const others = [connectDatabase(database.url), connectDatabase(database.url)];
+    try {
+      const queues = others.map((h) => new SqlJobQueue(h.db, h.dialect, clock, uuidGenerator, 3));
+      // A slow handler keeps each batch's row locks held while the other worker claims.
+      const slow: JobDefinition<z.ZodObject<{ key: z.ZodString }>> = {
+        ...recordingJob(),
+        async handle(payload, ctx) {
+          await new Promise((r) => setTimeout(r, 1));
+          await recordingJob().handle(payload, ctx);
+        },
+      };
+      const counts = await Promise.all(
+        queues.map((q) => new Worker(q, [slow], { batchSize: 20, pollIntervalMs: 10, clock, log }).drain()),
+      );
+      expect(counts[0]! + counts[1]!).toBe(200);
+      expect(counts[0]).toBeGreaterThan(0);
+      expect(counts[1]).toBeGreaterThan(0);
+      expect(await effects()).toEqual(keys);
+    } finally {
+      await Promise.all(others.map((h) => h.close()));
+    }
+  });
+});
