@@ -24,7 +24,9 @@ export type Storage = {
 };
 
 export async function openStorage(config: StorageConfig, log: Logger): Promise<Storage> {
-  const database = connectDatabase(config.DATABASE_URL);
+  const database = connectDatabase(config.DATABASE_URL, {
+    onConnectionError: (error) => log.warn({ err: error }, 'a database connection was lost; the pool replaces it'),
+  });
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
   const queue = new SqlJobQueue(database.db, database.dialect, systemClock, uuidGenerator, config.JOB_MAX_ATTEMPTS);

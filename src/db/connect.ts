@@ -17,10 +17,19 @@ export type DatabaseHandle = {
 // PostgreSQL returns BIGINT (epoch-ms columns) as strings by default; our values fit in a double.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
+export type ConnectOptions = {
+  /**
+   * Called when an idle PostgreSQL connection dies (server restart, admin termination). Without a
+   * listener, pg would raise it as an uncaught exception; the pool replaces the connection itself.
+   */
+  onConnectionError?: (error: Error) => void;
+};
+
 /** Opens `sqlite:PATH` or `postgres://…`. SQLite runs in WAL mode with full fsync on commit. */
-export function connectDatabase(url: string): DatabaseHandle {
+export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
   if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length));
   const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', (error) => options.onConnectionError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }

@@ -1,0 +1,131 @@
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+import type { BodyGenerator } from './webhook-body.js';
+
+/** One autocannon run against POST /webhooks/whatsapp, with exact latencies and CPU accounting. */
+
+export type LoadOptions = {
+  url: string;
+  generator: BodyGenerator;
+  connections: number;
+  /** Seconds; ignored when `amount` is set. */
+  durationSeconds?: number;
+  /** Total requests to send (then stop). */
+  amount?: number;
+  /** Fixed overall request rate (autocannon `overallRate`). */
+  overallRate?: number;
+  /** Pid of the server, to report its CPU use during the run. */
+  serverPid?: number;
+  /** Called once with the time (performance.now()) of the first 2xx. */
+  onFirstAck?: (at: number) => void;
+};
+
+export type LoadResult = {
+  seconds: number;
+  sent: number;
+  ok: number;
+  non2xx: number;
+  statusCodes: Record<string, number>;
+  errors: number;
+  timeouts: number;
+  acksPerSecond: number;
+  /** Exact percentiles (ms) over every response, 2xx or not. */
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** CPU time over wall time, 1.0 = one core busy the whole run. */
+  serverCpu: number | null;
+  loadGeneratorCpu: number;
+  startedAt: number;
+  finishedAt: number;
+};
+
+const CLOCK_TICKS_PER_SECOND = 100;
+
+/** utime + stime of a process (all its threads), in seconds; null if unreadable. */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Field 2 (comm) may contain spaces; the rest starts after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    return null;
+  }
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[rank]!;
+}
+
+export function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const { generator } = options;
+  let latencies = new Float64Array(1 << 16);
+  let count = 0;
+  let firstAckSeen = false;
+  const setupRequest = (request: autocannon.Request): autocannon.Request => {
+    const { body, signature } = generator.next();
+    request.body = body;
+    request.headers = { ...request.headers, 'content-type': 'application/json', 'x-hub-signature-256': signature };
+    return request;
+  };
+
+  return new Promise<LoadResult>((resolve, reject) => {
+    const serverCpuBefore = options.serverPid === undefined ? null : processCpuSeconds(options.serverPid);
+    const ownCpuBefore = process.cpuUsage();
+    const startedAt = performance.now();
+    const instance = autocannon(
+      {
+        url: options.url,
+        connections: options.connections,
+        ...(options.amount !== undefined ? { amount: options.amount } : { duration: options.durationSeconds ?? 10 }),
+        ...(options.overallRate !== undefined ? { overallRate: options.overallRate } : {}),
+        timeout: 30,
+        requests: [{ method: 'POST', path: new URL(options.url).pathname, setupRequest }],
+      },
+      (error: unknown, result: autocannon.Result) => {
+        const finishedAt = performance.now();
+        if (error) return reject(error instanceof Error ? error : new Error(String(error)));
+        const ownCpu = process.cpuUsage(ownCpuBefore);
+        const serverCpuAfter = options.serverPid === undefined ? null : processCpuSeconds(options.serverPid);
+        const wallSeconds = (finishedAt - startedAt) / 1000;
+        const sorted = latencies.slice(0, count).sort();
+        const statusCodes: Record<string, number> = {};
+        for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
+        resolve({
+          seconds: result.duration,
+          sent: result.requests.sent,
+          ok: result['2xx'],
+          non2xx: result.non2xx,
+          statusCodes,
+          errors: result.errors,
+          timeouts: result.timeouts,
+          acksPerSecond: result['2xx'] / result.duration,
+          p50: percentile(sorted, 50),
+          p90: percentile(sorted, 90),
+          p99: percentile(sorted, 99),
+          max: count > 0 ? sorted[count - 1]! : Number.NaN,
+          serverCpu: serverCpuBefore !== null && serverCpuAfter !== null ? (serverCpuAfter - serverCpuBefore) / wallSeconds : null,
+          loadGeneratorCpu: (ownCpu.user + ownCpu.system) / 1e6 / wallSeconds,
+          startedAt,
+          finishedAt,
+        });
+      },
+    );
+    instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, ms: number) => {
+      if (count === latencies.length) {
+        const bigger = new Float64Array(latencies.length * 2);
+        bigger.set(latencies);
+        latencies = bigger;
+      }
+      latencies[count++] = ms;
+      if (!firstAckSeen && statusCode >= 200 && statusCode < 300) {
+        firstAckSeen = true;
+        options.onFirstAck?.(performance.now());
+      }
+    });
+  });
+}
