@@ -12,6 +12,10 @@ export interface Database {
   messages: MessageTable;
   message_statuses: MessageStatusTable;
   reactions: ReactionTable;
+  business_numbers: BusinessNumberTable;
+  outbound_messages: OutboundMessageTable;
+  consent_events: ConsentEventTable;
+  media_files: MediaFileTable;
 }
 
 /** Every signed webhook body, byte for byte, kept for processing and replay. */
@@ -27,7 +31,8 @@ export interface InboxEventTable {
   fields: string;
 }
 
-export type JobState = 'pending' | 'done' | 'dead';
+/** `running`: a leased job (one that runs outside a transaction) is being worked on until `locked_until`. */
+export type JobState = 'pending' | 'running' | 'done' | 'dead';
 
 export interface JobTable {
   id: string;
@@ -39,6 +44,7 @@ export interface JobTable {
   max_attempts: number;
   run_at: number;
   last_error: string | null;
+  locked_until: number | null;
   created_at: number;
   updated_at: number;
 }
@@ -74,7 +80,8 @@ export interface ContactTable {
 
 export interface MessageTable {
   id: string;
-  wamid: string;
+  /** Meta's message id; null for an outbound message not yet accepted by Meta. */
+  wamid: string | null;
   contact_id: string;
   business_phone_number_id: string | null;
   direction: 'inbound' | 'outbound';
@@ -123,3 +130,87 @@ export interface ReactionTable {
 export type Db = Kysely<Database>;
 /** A transaction or the database itself: repositories take either, callers decide the transaction. */
 export type DbExecutor = Kysely<Database> | Transaction<Database>;
+
+/** A WhatsApp business number configured in the database; its access token is sealed (SecretBox). */
+export interface BusinessNumberTable {
+  phone_number_id: string;
+  display_phone_number: string | null;
+  waba_id: string;
+  access_token_sealed: string;
+  throughput_mps: number;
+  /** Set when Meta answered 190 (token expired); sending from the number stops until the token changes. */
+  token_expired_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/**
+ * queued → sending → accepted (Meta answered 200 with a wamid) | failed.
+ * in_doubt: a send whose outcome is unknown (timeout, crash); resent only if no status webhook
+ * proves it went out within the in-doubt delay.
+ */
+export type OutboundState = 'queued' | 'sending' | 'in_doubt' | 'accepted' | 'failed';
+
+/** The outbox: one row per message the business sends. Its id is also the timeline entry's id. */
+export interface OutboundMessageTable {
+  id: string;
+  idempotency_key: string | null;
+  contact_id: string;
+  business_phone_number_id: string;
+  /** Phone digits (wa_id form) or a BSUID, per `recipient_kind`. */
+  recipient: string;
+  recipient_kind: 'phone' | 'bsuid';
+  type: string;
+  /** service (free-form), marketing, utility or authentication. */
+  category: string;
+  /** The Cloud API message object without the routing fields (`to`, `recipient`). */
+  body: string;
+  state: OutboundState;
+  attempts: number;
+  /** How many times Meta answered 131056 (pair limit): the next wait is 4^n seconds. */
+  pair_attempts: number;
+  next_attempt_at: number;
+  lease_until: number | null;
+  wamid: string | null;
+  /** accepted | held_for_quality_assessment | paused (template pacing). */
+  message_status: string | null;
+  error_code: string | null;
+  error_message: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** The consent ledger: every opt-in and opt-out, with where it came from. The latest event wins. */
+export interface ConsentEventTable {
+  id: string;
+  contact_id: string;
+  /** null: applies to every sending number. */
+  business_phone_number_id: string | null;
+  category: string;
+  action: 'opt_in' | 'opt_out';
+  source: string;
+  evidence: string | null;
+  occurred_at: number;
+  created_at: number;
+}
+
+export type MediaState = 'pending' | 'stored' | 'failed';
+
+/** A media file received (downloaded from Meta) or uploaded for sending. */
+export interface MediaFileTable {
+  id: string;
+  whatsapp_media_id: string;
+  business_phone_number_id: string | null;
+  message_wamid: string | null;
+  contact_id: string | null;
+  mime_type: string | null;
+  /** Hex SHA-256 of the bytes. */
+  sha256: string | null;
+  size_bytes: number | null;
+  filename: string | null;
+  storage_path: string | null;
+  state: MediaState;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}

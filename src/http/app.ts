@@ -4,7 +4,11 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCom
 import type { Db } from '../db/database.js';
 import { contactsRoutes, type ContactsDeps } from '../modules/contacts/index.js';
 import { webhookRoutes, type InboundMetrics, type WebhookIngestor } from '../modules/inbound/index.js';
+import { mediaRoutes, type MediaStore } from '../modules/media/index.js';
+import { numbersRoutes, type NumberDirectory } from '../modules/numbers/index.js';
+import { messagesRoutes, serviceWindowsOf, type GraphClient } from '../modules/outbound/index.js';
 import { timelineRoutes } from '../modules/timeline/index.js';
+
 import type { Logger } from '../platform/logger.js';
 import type { Registry } from '../platform/metrics.js';
 import { bearerAuth } from './bearer-auth.js';
@@ -22,6 +26,10 @@ export type AppDeps = {
   ingestor: WebhookIngestor;
   inboundMetrics: InboundMetrics;
   contacts: ContactsDeps;
+  numbers: NumberDirectory;
+  graph: GraphClient;
+  mediaStore: MediaStore;
+  onMessageQueued: () => void;
 };
 
 /** Assembles the HTTP surface: Meta's webhook, the REST API under /api/v1, and the ops endpoints. */
@@ -63,15 +71,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ingestor: deps.ingestor,
     metrics: deps.inboundMetrics,
   });
-  await app.register(opsRoutes, { db: deps.db, registry: deps.registry });
+  await app.register(opsRoutes, { db: deps.db, registry: deps.registry, numbers: deps.numbers });
 
   await app.register(
     async (api) => {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(async (authed) => {
         authed.addHook('onRequest', bearerAuth(deps.apiToken));
-        await authed.register(contactsRoutes, { db: deps.db, deps: deps.contacts });
+        const { clock, ids, defaultRegion } = deps.contacts;
+        await authed.register(contactsRoutes, {
+          db: deps.db,
+          deps: deps.contacts,
+          serviceWindows: (contactId) => serviceWindowsOf(deps.db, contactId, clock.now()),
+        });
         await authed.register(timelineRoutes, { db: deps.db });
+        await authed.register(messagesRoutes, {
+          db: deps.db,
+          deps: { db: deps.db, clock, ids, numbers: deps.numbers, defaultRegion, onQueued: deps.onMessageQueued },
+        });
+        await authed.register(numbersRoutes, { numbers: deps.numbers });
+        await authed.register(mediaRoutes, { db: deps.db, store: deps.mediaStore, graph: deps.graph, numbers: deps.numbers, clock, ids });
       });
     },
     { prefix: '/api/v1' },

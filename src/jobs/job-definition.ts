@@ -3,7 +3,10 @@ import type { DbExecutor } from '../db/database.js';
 import type { Logger } from '../platform/logger.js';
 import type { RetryPolicy } from './retry-schedule.js';
 
-/** What a handler gets besides its payload. Effects written through `trx` commit with the job's completion. */
+/**
+ * What a handler gets besides its payload. In a `transaction` job, effects written through `trx`
+ * commit with the job's completion; in a `lease` job `trx` is the database itself.
+ */
 export type JobContext = {
   trx: DbExecutor;
   jobId: string;
@@ -18,6 +21,15 @@ export type JobContext = {
 export type JobDefinition<S extends z.ZodType = z.ZodType> = {
   name: string;
   payload: S;
+  /**
+   * `transaction` (default): runs inside the batch's transaction; for jobs that only touch the
+   * database. `lease`: claimed under a lease and run outside any transaction, for jobs that call
+   * other systems (a download, an HTTP API) and must not hold the database while they wait.
+   * A lease job whose process dies runs again once the lease expires.
+   */
+  mode?: 'transaction' | 'lease';
+  /** How long a lease job may run before it is presumed dead (default 5 minutes). */
+  leaseMs?: number;
   retry?: Partial<RetryPolicy>;
   handle(payload: z.infer<S>, ctx: JobContext): Promise<void>;
 };

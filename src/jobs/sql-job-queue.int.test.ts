@@ -135,7 +135,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
       { name: 'test.record', payload: { key: 'b' }, runAt: clock.now() + 10_000 },
     ]);
     clock.advance(2_500);
-    expect(await queue.stats()).toEqual({ pending: 2, dead: 0, oldestDueAgeMs: 2_500 });
+    expect(await queue.stats()).toEqual({ pending: 2, running: 0, dead: 0, oldestDueAgeMs: 2_500 });
   });
 
   it('wakes a running worker when a job is enqueued', async () => {
@@ -150,6 +150,68 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     } finally {
       await w.stop();
     }
+  });
+
+  describe('lease jobs', () => {
+    /** A job that runs outside a transaction (as a download would) and records its runs. */
+    function leasedJob(runs: string[], failFor: Set<string> = new Set()): JobDefinition<z.ZodObject<{ key: z.ZodString }>> {
+      return {
+        name: 'test.leased',
+        mode: 'lease',
+        leaseMs: 30_000,
+        payload: z.object({ key: z.string() }),
+        async handle({ key }, { trx }) {
+          runs.push(key);
+          // Not a transaction: what it writes stays even if the job fails afterwards.
+          await trx.insertInto('inbox_events').values({ id: `${key}-${runs.length}`, received_at: 0, body: '{}', fields: '' }).execute();
+          if (failFor.has(key)) throw new Error(`failing ${key}`);
+        },
+      };
+    }
+
+    it('runs a lease job outside a transaction and marks it done', async () => {
+      const runs: string[] = [];
+      await queue.enqueue(database.db, [{ name: 'test.leased', payload: { key: 'a' } }]);
+      expect(await worker([leasedJob(runs)]).drain()).toBe(1);
+      expect(runs).toEqual(['a']);
+      expect((await jobs()).map((j) => [j.state, j.locked_until])).toEqual([['done', null]]);
+    });
+
+    it('retries a failed lease job after its backoff', async () => {
+      const runs: string[] = [];
+      const failFor = new Set(['a']);
+      await queue.enqueue(database.db, [{ name: 'test.leased', payload: { key: 'a' } }]);
+      const w = worker([leasedJob(runs, failFor)]);
+      await w.drain();
+      expect((await jobs())[0]).toMatchObject({ state: 'pending', attempts: 1 });
+      failFor.clear();
+      clock.advance(60_000);
+      await w.drain();
+      expect(runs).toEqual(['a', 'a']);
+      expect((await jobs())[0]!.state).toBe('done');
+    });
+
+    it('claims a lease job again once the lease of a dead process expires, and not before', async () => {
+      await queue.enqueue(database.db, [{ name: 'test.leased', payload: { key: 'a' } }]);
+      // A process claims it and dies without settling.
+      expect(await queue.claimLeased(10, ['test.leased'], 30_000)).toHaveLength(1);
+      const runs: string[] = [];
+      expect(await worker([leasedJob(runs)]).drain()).toBe(0);
+      clock.advance(30_001);
+      expect(await worker([leasedJob(runs)]).drain()).toBe(1);
+      expect(runs).toEqual(['a']);
+    });
+
+    it('runs transaction and lease jobs side by side', async () => {
+      const runs: string[] = [];
+      await queue.enqueue(database.db, [
+        { name: 'test.leased', payload: { key: 'l' } },
+        { name: 'test.record', payload: { key: 't' } },
+      ]);
+      expect(await worker([leasedJob(runs), recordingJob()]).drain()).toBe(2);
+      expect(runs).toEqual(['l']);
+      expect(await effects()).toEqual(['l-1', 't']);
+    });
   });
 
   it.runIf(dialect === 'postgres')('lets workers in separate connections share the work without running a job twice', async () => {

@@ -11,6 +11,8 @@ export type JobRow = JobTable;
 
 export type QueueStats = {
   pending: number;
+  /** Lease jobs being worked on. */
+  running: number;
   dead: number;
   /** Age in ms of the oldest job that is due and not yet done (0 when none): the processing lag. */
   oldestDueAgeMs: number;
@@ -39,7 +41,7 @@ export class SqlJobQueue {
   private readonly wakeups = new EventEmitter();
 
   constructor(
-    private readonly db: Db,
+    readonly database: Db,
     private readonly dialect: DialectName,
     private readonly clock: Clock,
     private readonly ids: IdGenerator,
@@ -88,7 +90,7 @@ export class SqlJobQueue {
    * own savepoint so that one failure does not undo the others. Returns how many jobs were claimed.
    */
   async runBatch(limit: number, names: readonly string[], runner: BatchRunner): Promise<number> {
-    const trx = await this.db.startTransaction().execute();
+    const trx = await this.database.startTransaction().execute();
     try {
       const now = this.clock.now();
       const claimed = await lockForClaim(
@@ -138,7 +140,7 @@ export class SqlJobQueue {
     if (outcome.kind === 'retry') {
       await trx
         .updateTable('jobs')
-        .set({ attempts, run_at: outcome.runAt, last_error: outcome.error, updated_at: now })
+        .set({ state: 'pending', attempts, run_at: outcome.runAt, last_error: outcome.error, updated_at: now })
         .where('id', '=', job.id)
         .execute();
       return;
@@ -160,6 +162,50 @@ export class SqlJobQueue {
       .execute();
   }
 
+  /**
+   * Claims due lease jobs (and those whose lease expired: their process died) in a short
+   * transaction, marking them running until `now + leaseMs`. They run outside any transaction;
+   * `settleLeased` records the outcome.
+   */
+  async claimLeased(limit: number, names: readonly string[], leaseMs: number): Promise<JobRow[]> {
+    if (names.length === 0) return [];
+    return this.database.transaction().execute(async (trx) => {
+      const now = this.clock.now();
+      const claimed = await lockForClaim(
+        trx
+          .selectFrom('jobs')
+          .selectAll()
+          .where('name', 'in', names)
+          .where((eb) =>
+            eb.or([
+              eb.and([eb('state', '=', 'pending'), eb('run_at', '<=', now)]),
+              eb.and([eb('state', '=', 'running'), eb('locked_until', '<', now)]),
+            ]),
+          )
+          .orderBy('run_at')
+          .orderBy('created_at')
+          .limit(limit),
+        this.dialect,
+      ).execute();
+      if (claimed.length === 0) return [];
+      await trx
+        .updateTable('jobs')
+        .set({ state: 'running', locked_until: now + leaseMs, updated_at: now })
+        .where('id', 'in', claimed.map((j) => j.id))
+        .execute();
+      return claimed;
+    });
+  }
+
+  /** Records how a lease job ended. */
+  async settleLeased(job: JobRow, outcome: { kind: 'done' } | FailureOutcome): Promise<void> {
+    await this.database.transaction().execute(async (trx) => {
+      if (outcome.kind === 'done') await this.markDone(trx, job);
+      else await this.recordFailure(trx, job, outcome);
+      await trx.updateTable('jobs').set({ locked_until: null }).where('id', '=', job.id).execute();
+    });
+  }
+
   /** Puts a dead job back in line with a fresh set of attempts. */
   async revive(exec: DbExecutor, jobId: string): Promise<boolean> {
     const now = this.clock.now();
@@ -174,13 +220,13 @@ export class SqlJobQueue {
 
   async stats(): Promise<QueueStats> {
     const now = this.clock.now();
-    const counts = await this.db
+    const counts = await this.database
       .selectFrom('jobs')
       .select(['state', (eb) => eb.fn.countAll<number>().as('count')])
-      .where('state', 'in', ['pending', 'dead'])
+      .where('state', 'in', ['pending', 'running', 'dead'])
       .groupBy('state')
       .execute();
-    const oldest = await this.db
+    const oldest = await this.database
       .selectFrom('jobs')
       .select((eb) => eb.fn.min('run_at').as('run_at'))
       .where('state', '=', 'pending')
@@ -190,6 +236,7 @@ export class SqlJobQueue {
     const oldestRunAt = oldest?.run_at == null ? null : Number(oldest.run_at);
     return {
       pending: count('pending'),
+      running: count('running'),
       dead: count('dead'),
       oldestDueAgeMs: oldestRunAt === null ? 0 : Math.max(0, now - oldestRunAt),
     };

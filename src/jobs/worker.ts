@@ -1,12 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { JobDefinition } from './job-definition.js';
+import type { JobContext, JobDefinition } from './job-definition.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-schedule.js';
 import type { FailureOutcome, JobRow, SqlJobQueue } from './sql-job-queue.js';
 
 export type WorkerOptions = {
   batchSize: number;
+  /** Lease jobs claimed and run concurrently per round (default 8). */
+  leasedBatchSize?: number;
   /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
   pollIntervalMs: number;
   clock: Clock;
@@ -69,25 +71,50 @@ export class Worker {
     }
   }
 
-  /** Runs one batch; returns how many jobs it claimed. */
-  runOnce(): Promise<number> {
-    return this.queue.runBatch(this.options.batchSize, [...this.definitions.keys()], {
-      run: async (trx, job) => {
-        const definition = this.definitions.get(job.name);
-        if (!definition) throw new InvalidPayloadError(`no handler for job ${job.name}`);
-        const payload = definition.payload.safeParse(JSON.parse(job.payload));
-        if (!payload.success) throw new InvalidPayloadError(payload.error.message);
-        const log = this.options.log.child({ jobId: job.id, job: job.name });
-        await definition.handle(payload.data, { trx, jobId: job.id, attempt: job.attempts + 1, log });
-        this.options.onProcessed?.(job, 'done');
-      },
-      onFailure: (job, error) => {
-        const outcome = this.failureOutcome(job, error);
-        this.options.log.warn({ jobId: job.id, job: job.name, attempt: job.attempts + 1, outcome: outcome.kind, err: error }, 'job failed');
-        this.options.onProcessed?.(job, outcome.kind);
-        return outcome;
-      },
+  /** Runs one batch of each kind; returns how many jobs it claimed. */
+  async runOnce(): Promise<number> {
+    const byMode = (mode: 'transaction' | 'lease') =>
+      [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
+    const transactional = byMode('transaction');
+    const claimed = transactional.length === 0 ? 0 : await this.queue.runBatch(this.options.batchSize, transactional, {
+      run: (trx, job) => this.execute(trx, job),
+      onFailure: (job, error) => this.onFailure(job, error),
     });
+    return claimed + (await this.runLeased(byMode('lease')));
+  }
+
+  private async runLeased(names: string[]): Promise<number> {
+    if (names.length === 0) return 0;
+    const leaseMs = Math.max(...names.map((n) => this.definitions.get(n)?.leaseMs ?? 5 * 60_000));
+    const jobs = await this.queue.claimLeased(this.options.leasedBatchSize ?? 8, names, leaseMs);
+    await Promise.all(
+      jobs.map(async (job) => {
+        try {
+          await this.execute(this.queue.database, job);
+          await this.queue.settleLeased(job, { kind: 'done' });
+        } catch (error) {
+          await this.queue.settleLeased(job, this.onFailure(job, error));
+        }
+      }),
+    );
+    return jobs.length;
+  }
+
+  private async execute(trx: JobContext['trx'], job: JobRow): Promise<void> {
+    const definition = this.definitions.get(job.name);
+    if (!definition) throw new InvalidPayloadError(`no handler for job ${job.name}`);
+    const payload = definition.payload.safeParse(JSON.parse(job.payload));
+    if (!payload.success) throw new InvalidPayloadError(payload.error.message);
+    const log = this.options.log.child({ jobId: job.id, job: job.name });
+    await definition.handle(payload.data, { trx, jobId: job.id, attempt: job.attempts + 1, log });
+    this.options.onProcessed?.(job, 'done');
+  }
+
+  private onFailure(job: JobRow, error: unknown): FailureOutcome {
+    const outcome = this.failureOutcome(job, error);
+    this.options.log.warn({ jobId: job.id, job: job.name, attempt: job.attempts + 1, outcome: outcome.kind, err: error }, 'job failed');
+    this.options.onProcessed?.(job, outcome.kind);
+    return outcome;
   }
 
   private failureOutcome(job: JobRow, error: unknown): FailureOutcome {

@@ -12,7 +12,9 @@ const IsoRegion = z
   .string()
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as US or BR');
 
-const ConfigSchema = z.object({
+const Flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const ConfigFields = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
   DATABASE_URL: DatabaseUrl.default('sqlite:./data/switchboard.db'),
@@ -24,6 +26,36 @@ const ConfigSchema = z.object({
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
+
+  // One WhatsApp number configured entirely from the environment (more with `switchboard numbers add`).
+  WHATSAPP_PHONE_NUMBER_ID: z.string().regex(/^\d+$/, 'must be the numeric phone-number id from Meta').optional(),
+  WHATSAPP_BUSINESS_ACCOUNT_ID: z.string().regex(/^\d+$/, 'must be the numeric WABA id from Meta').optional(),
+  WHATSAPP_DISPLAY_PHONE_NUMBER: z.string().optional(),
+  WHATSAPP_ACCESS_TOKEN: z.string().min(1).optional(),
+  WHATSAPP_THROUGHPUT_MPS: z.coerce.number().int().min(1).max(10_000).default(80),
+  GRAPH_API_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://graph.facebook.com'),
+  GRAPH_API_VERSION: z.string().regex(/^v\d+\.\d+$/, 'must look like v24.0').default('v24.0'),
+  GRAPH_API_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /** Encrypts access tokens stored in the database; required once a number is stored. */
+  SWITCHBOARD_SECRET_KEY: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+  /** Shared rate-limit buckets for several processes; in-process buckets without it. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  MARK_INBOUND_AS_READ: Flag.default(false),
+  /** After a send with no answer, how long to wait for a status webhook that proves it went out before sending again. */
+  OUTBOUND_IN_DOUBT_MS: z.coerce.number().int().min(0).default(120_000),
+  OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
+  OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
+  MEDIA_DIR: z.string().min(1).default('./data/media'),
+});
+
+const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
+  // A number from the environment needs its token, and the other way round.
+  if (config.WHATSAPP_PHONE_NUMBER_ID && !config.WHATSAPP_ACCESS_TOKEN) {
+    ctx.addIssue({ code: 'custom', path: ['WHATSAPP_ACCESS_TOKEN'], message: 'is required when WHATSAPP_PHONE_NUMBER_ID is set' });
+  }
+  if (config.WHATSAPP_ACCESS_TOKEN && !config.WHATSAPP_PHONE_NUMBER_ID) {
+    ctx.addIssue({ code: 'custom', path: ['WHATSAPP_PHONE_NUMBER_ID'], message: 'is required when WHATSAPP_ACCESS_TOKEN is set' });
+  }
 });
 
 export type Config = Readonly<z.infer<typeof ConfigSchema>>;
@@ -44,7 +76,7 @@ export function loadConfig(env: Env = process.env): Config {
   return Object.freeze(parseEnv(ConfigSchema, env));
 }
 
-const StorageConfigSchema = ConfigSchema.pick({ DATABASE_URL: true, LOG_LEVEL: true, JOB_MAX_ATTEMPTS: true });
+const StorageConfigSchema = ConfigFields.pick({ DATABASE_URL: true, LOG_LEVEL: true, JOB_MAX_ATTEMPTS: true, SWITCHBOARD_SECRET_KEY: true });
 export type StorageConfig = Readonly<z.infer<typeof StorageConfigSchema>>;
 
 /** Only what maintenance commands (`migrate`, `dlq`) need: no Meta secrets. */
@@ -65,12 +97,13 @@ function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   return parsed.data;
 }
 
-const SECRET_KEYS = ['META_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'SWITCHBOARD_API_TOKEN'] as const;
+const SECRET_KEYS = ['META_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'SWITCHBOARD_API_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'SWITCHBOARD_SECRET_KEY'] as const;
 
 /** The configuration with secrets masked, for start-up logs. */
 export function redactedConfig(config: Config): Record<string, unknown> {
   const copy: Record<string, unknown> = { ...config };
-  for (const key of SECRET_KEYS) copy[key] = '[redacted]';
+  for (const key of SECRET_KEYS) if (copy[key] !== undefined) copy[key] = '[redacted]';
   copy['DATABASE_URL'] = config.DATABASE_URL.replace(/\/\/([^:@/]+):([^@/]+)@/, '//$1:[redacted]@');
+  if (config.REDIS_URL) copy['REDIS_URL'] = config.REDIS_URL.replace(/\/\/([^@/]*)@/, '//[redacted]@');
   return copy;
 }

@@ -18,20 +18,11 @@ const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LISTENING = /Switchboard listening on (http:\/\/[^\s:]+:(\d+))/;
 
-/** Variables the server reads (src/platform/config.ts); never inherited from the test runner's own environment. */
-const CONFIG_KEYS = [
-  'PORT',
-  'HOST',
-  'DATABASE_URL',
-  'META_APP_SECRET',
-  'WHATSAPP_VERIFY_TOKEN',
-  'SWITCHBOARD_API_TOKEN',
-  'DEFAULT_REGION',
-  'LOG_LEVEL',
-  'WORKER_BATCH_SIZE',
-  'JOB_MAX_ATTEMPTS',
-  'WEBHOOK_BODY_LIMIT_BYTES',
-] as const;
+/**
+ * Variables the server reads (src/platform/config.ts) are never inherited from the test runner's
+ * own environment: an engineer's shell with a real token must not leak into a test server.
+ */
+const SERVER_VARIABLE = /^(PORT|HOST|DATABASE_URL|DEFAULT_REGION|LOG_LEVEL|REDIS_URL|MEDIA_DIR|MARK_INBOUND_AS_READ|(META|WHATSAPP|SWITCHBOARD|GRAPH_API|OUTBOUND|WORKER|JOB|WEBHOOK)_\w+)$/;
 
 export type EnvOverrides = Record<string, string | undefined>;
 
@@ -59,7 +50,7 @@ export type StartServerOptions = {
 /** The child's environment: the runner's, minus anything the server reads, plus `vars` (undefined = unset). */
 function childEnv(vars: EnvOverrides): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const key of CONFIG_KEYS) delete env[key];
+  for (const key of Object.keys(env)) if (SERVER_VARIABLE.test(key)) delete env[key];
   for (const [key, value] of Object.entries(vars)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

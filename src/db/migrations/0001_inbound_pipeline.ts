@@ -61,7 +61,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('messages')
     .addColumn('id', 'text', (c) => c.primaryKey())
-    .addColumn('wamid', 'text', (c) => c.notNull().unique())
+    .addColumn('wamid', 'text', (c) => c.unique())
     .addColumn('contact_id', 'text', (c) => c.notNull().references('contacts.id'))
     .addColumn('business_phone_number_id', 'text')
     .addColumn('direction', 'text', (c) => c.notNull())

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001_inbound_pipeline.js';
+import * as m0002 from './0002_outbound.js';
 
 /** Migrations are listed explicitly so that they run the same from source (tsx) and from `dist/`. */
 const MIGRATIONS: Record<string, Migration> = {
   '0001_inbound_pipeline': m0001,
+  '0002_outbound': m0002,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -31,9 +31,21 @@ export function contactResponse(contact: Contact): z.infer<typeof ContactRespons
   };
 }
 
-export type ContactsRouteOptions = { db: Db; deps: ContactsDeps };
+const WindowResponse = z.object({
+  phoneNumberId: z.string(),
+  open: z.boolean().describe('Free-form messages may be sent while open; templates only otherwise'),
+  lastInboundAt: z.string().nullable(),
+  closesAt: z.string().nullable(),
+});
 
-export const contactsRoutes: FastifyPluginAsyncZod<ContactsRouteOptions> = async (app, { db, deps }) => {
+export type ContactsRouteOptions = {
+  db: Db;
+  deps: ContactsDeps;
+  /** The 24-hour customer-service window on each number the contact wrote to (from the outbound module). */
+  serviceWindows: (contactId: string) => Promise<z.infer<typeof WindowResponse>[]>;
+};
+
+export const contactsRoutes: FastifyPluginAsyncZod<ContactsRouteOptions> = async (app, { db, deps, serviceWindows }) => {
   app.post(
     '/contacts',
     {
@@ -72,16 +84,16 @@ export const contactsRoutes: FastifyPluginAsyncZod<ContactsRouteOptions> = async
     '/contacts/:id',
     {
       schema: {
-        summary: 'One contact',
+        summary: 'One contact, with its 24-hour customer-service windows',
         tags: ['contacts'],
         params: z.object({ id: z.string() }),
-        response: { 200: ContactResponse, 404: ErrorResponse },
+        response: { 200: ContactResponse.extend({ serviceWindows: z.array(WindowResponse) }), 404: ErrorResponse },
       },
     },
     async (request, reply) => {
       const contact = await contactRepository.findById(db, request.params.id);
       if (!contact) return replyError(reply, { code: 'CONTACT_NOT_FOUND', message: `No contact ${request.params.id}.` });
-      return contactResponse(contact);
+      return { ...contactResponse(contact), serviceWindows: await serviceWindows(contact.id) };
     },
   );
 };

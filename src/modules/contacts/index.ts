@@ -6,3 +6,4 @@ export { createContact } from './create-contact.js';
 export { findContacts } from './find-contacts.js';
 export { changeContactNumber, changeContactBsuid, type MoveContactReferences } from './change-contact-number.js';
 export { contactsRoutes, contactResponse } from './contacts.routes.js';
+export { findOrCreateContactByPhone, findOrCreateContactByBsuid } from './find-or-create-contact.js';

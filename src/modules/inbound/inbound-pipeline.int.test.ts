@@ -47,7 +47,13 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
   let queue: SqlJobQueue;
   let ingestor: WebhookIngestor;
   let worker: Worker;
-  const deps = () => ({ clock, ids: uuidGenerator, defaultRegion: 'US' });
+  const deps = () => ({
+    clock,
+    ids: uuidGenerator,
+    defaultRegion: 'US',
+    enqueue: (exec: Parameters<SqlJobQueue['enqueue']>[0], jobs: Parameters<SqlJobQueue['enqueue']>[1]) => queue.enqueue(exec, jobs),
+    markInboundAsRead: false,
+  });
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
@@ -56,7 +62,7 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     await database.drop();
   });
   beforeEach(async () => {
-    for (const table of ['reactions', 'message_statuses', 'messages', 'contacts', 'dead_letters', 'jobs', 'inbox_events'] as const) {
+    for (const table of ['reactions', 'message_statuses', 'messages', 'consent_events', 'media_files', 'outbound_messages', 'contacts', 'dead_letters', 'jobs', 'inbox_events'] as const) {
       await database.db.deleteFrom(table).execute();
     }
     clock = new ManualClock(Date.UTC(2026, 10, 1));
@@ -185,7 +191,7 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     await deliver(statusBody('wamid.HBgNNTIxNTUxMjM0NTY3OBUCABEYEjVGNDI1QTc0RjEzMDMzNDkyQgA=', 'sent', 1791044000, { recipient_id: '5215512345678' }));
     await deliver(fixture('inbound-reaction'));
     const [contact] = await contactsByPhone('+5215512345678');
-    const reactedTo = () => timeline(contact!.id).then((entries) => entries.find((e) => e.wamid.endsWith('QgA='))!);
+    const reactedTo = () => timeline(contact!.id).then((entries) => entries.find((e) => e.wamid?.endsWith('QgA='))!);
     expect((await reactedTo()).reactions).toEqual([{ emoji: '👍', from: 'contact', timestamp: expect.any(String) }]);
     await deliver(fixture('inbound-reaction-removed'));
     expect((await reactedTo()).reactions).toEqual([]);
@@ -233,7 +239,12 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     expect(names.length).toBeGreaterThan(40);
     await deliver(...names.map(fixture));
     expect(await deadLetterRepository.count(database.db)).toBe(0);
-    expect(await queue.stats()).toMatchObject({ pending: 0, dead: 0 });
+    const jobs = await database.db.selectFrom('jobs').select(['name', 'state']).execute();
+    expect(jobs.filter((j) => j.name === 'inbound.process').every((j) => j.state === 'done')).toBe(true);
+    // Every inbound file waits for its download (run by the media job, tested with the simulator).
+    const downloads = jobs.filter((j) => j.name === 'media.download');
+    expect(downloads.length).toBe(await database.db.selectFrom('media_files').select('id').execute().then((r) => r.length));
+    expect(downloads.length).toBeGreaterThanOrEqual(5);
     expect(await count('messages')).toBeGreaterThan(30);
   });
 
@@ -264,6 +275,15 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     await worker.drain();
     expect(await count('messages')).toBe(1);
     expect(await deadLetterRepository.count(database.db)).toBe(1);
+  });
+
+  it('records opt-outs and opt-ins from the user_preferences webhook in the consent ledger', async () => {
+    await deliver(fixture('user-preferences-stop'), fixture('user-preferences-resume'), fixture('user-preferences-stop'));
+    const ledger = await database.db.selectFrom('consent_events').selectAll().orderBy('occurred_at').execute();
+    expect(ledger.map((e) => [e.category, e.action, e.source])).toEqual([
+      ['marketing', 'opt_out', 'user_preferences'],
+      ['marketing', 'opt_in', 'user_preferences'],
+    ]);
   });
 
   it('stores every field raw, including those no module handles yet', async () => {

@@ -1,8 +1,11 @@
 import { z } from 'zod';
 import type { DbExecutor } from '../../db/database.js';
-import type { JobDefinition } from '../../jobs/job-definition.js';
+import type { JobDefinition, NewJob } from '../../jobs/job-definition.js';
 import type { Logger } from '../../platform/logger.js';
+import { recordConsentChange } from '../consent/index.js';
 import { changeContactBsuid, changeContactNumber, resolveContact, type ContactsDeps } from '../contacts/index.js';
+import { recordInboundMedia } from '../media/index.js';
+import { confirmSendFromStatus, MARK_AS_READ } from '../outbound/index.js';
 import {
   messageRepository,
   recordEchoedMessage,
@@ -18,7 +21,13 @@ import { inboxRepository } from './inbox.repository.js';
 
 export const PROCESS_INBOUND_EVENT = 'inbound.process';
 
-export type InboundDeps = ContactsDeps & TimelineDeps;
+export type InboundDeps = ContactsDeps &
+  TimelineDeps & {
+    /** Enqueues follow-up jobs (media downloads, read receipts) in the same transaction. */
+    enqueue: (exec: DbExecutor, jobs: NewJob[]) => Promise<void>;
+    /** Send Meta a read receipt for every inbound message (setting MARK_INBOUND_AS_READ). */
+    markInboundAsRead: boolean;
+  };
 
 const observed = (identity: UserIdentity) => ({ waId: identity.waId, bsuid: identity.bsuid, profileName: identity.profileName });
 
@@ -28,6 +37,13 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
     case 'message_received': {
       const contact = await resolveContact(exec, observed(event.from), deps);
       await recordInboundMessage(exec, event, contact.id, deps);
+      const phoneNumberId = event.business?.phoneNumberId ?? null;
+      if (event.media) {
+        await recordInboundMedia(exec, { media: event.media, wamid: event.wamid, contactId: contact.id, businessPhoneNumberId: phoneNumberId }, deps.enqueue, deps);
+      }
+      if (deps.markInboundAsRead && phoneNumberId) {
+        await deps.enqueue(exec, [{ name: MARK_AS_READ, payload: { phoneNumberId, wamid: event.wamid }, dedupeKey: `${MARK_AS_READ}:${event.wamid}` }]);
+      }
       return;
     }
     case 'reaction_changed': {
@@ -36,6 +52,8 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       return;
     }
     case 'status_changed':
+      // A status can be the first news that one of our sends went out (its answer was lost).
+      await confirmSendFromStatus(exec, event, deps.clock.now());
       await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
       return;
     case 'user_changed_number': {
@@ -59,9 +77,27 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
     case 'webhook_error':
       log.warn({ errors: event.errors, wabaId: event.wabaId }, 'Meta reported a webhook error');
       return;
-    case 'marketing_preference_changed':
+    case 'marketing_preference_changed': {
+      // The user stopped or resumed marketing messages in WhatsApp itself.
+      if (event.value !== 'stop' && event.value !== 'resume') return;
+      const contact = await resolveContact(exec, observed(event.user), deps);
+      await recordConsentChange(
+        exec,
+        {
+          contactId: contact.id,
+          businessPhoneNumberId: event.business?.phoneNumberId ?? null,
+          category: 'marketing',
+          action: event.value === 'stop' ? 'opt_out' : 'opt_in',
+          source: 'user_preferences',
+          evidence: event.detail,
+          occurredAt: event.timestamp,
+        },
+        deps,
+      );
+      return;
+    }
     case 'field_update':
-      // Stored raw in the inbox; the consent and template modules act on these.
+      // Stored raw in the inbox; the template module acts on its fields.
       return;
   }
 }

@@ -4,7 +4,8 @@ import { messageRepository, type MessageRow, type ReactionRow } from './message.
 
 export type TimelineEntry = {
   id: string;
-  wamid: string;
+  /** null while an outbound message waits in the outbox. */
+  wamid: string | null;
   direction: 'inbound' | 'outbound';
   type: string;
   text: string | null;
@@ -66,7 +67,10 @@ export async function getTimeline(exec: DbExecutor, contactId: string, options: 
   const rows = await messageRepository.page(exec, contactId, options.limit + 1, before);
   const hasMore = rows.length > options.limit;
   const oldestFirst = rows.slice(0, options.limit).reverse();
-  const reactions = await messageRepository.reactionsFor(exec, oldestFirst.map((r) => r.wamid));
+  const reactions = await messageRepository.reactionsFor(
+    exec,
+    oldestFirst.flatMap((r) => (r.wamid === null ? [] : [r.wamid])),
+  );
   const entries = oldestFirst.map((row) => toEntry(row, reactions.filter((r) => r.target_wamid === row.wamid)));
   const oldest = oldestFirst[0];
   return ok({ data: entries, nextCursor: hasMore && oldest ? encodeCursor(oldest) : null });

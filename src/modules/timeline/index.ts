@@ -5,3 +5,13 @@ export { recordReaction } from './record-reaction.js';
 export { getTimeline, type TimelineEntry, type TimelinePage } from './get-timeline.js';
 export { messageRepository } from './message.repository.js';
 export { timelineRoutes } from './timeline.routes.js';
+export {
+  recordOutboundQueued,
+  completeOutboundSend,
+  failOutboundEntry,
+  lastInboundAt,
+  lastInboundNumber,
+  findEntry,
+  type QueuedEntry,
+} from './outbound-entries.js';
+export { statusRank } from './core/status-order.js';

@@ -8,7 +8,7 @@ import { getTimeline } from './get-timeline.js';
 
 const TimelineEntryResponse = z.object({
   id: z.string(),
-  wamid: z.string(),
+  wamid: z.string().nullable().describe("Meta's message id; null while an outbound message is queued"),
   direction: z.enum(['inbound', 'outbound']),
   type: z.string(),
   text: z.string().nullable(),

@@ -2,7 +2,9 @@
  * Delivery statuses only move forward, whatever order Meta's webhooks arrive in (ordering is not
  * guaranteed, and retries of old webhooks come late):
  *
- *   queued < sent < delivered < failed < read < played
+ *   queued < accepted < sent < delivered < failed < read < played
+ *
+ * (`queued`: in our outbox; `accepted`: Meta answered the send with a wamid, nothing delivered yet.)
  *
  * `failed` outranks `sent` and `delivered` (a template held for pacing can be sent, then fail
  * with 132015), but never erases a `read` or `played`: if the customer read it, it arrived.
@@ -12,6 +14,7 @@
 export const STATUS_RANK = {
   unknown: 0,
   queued: 5,
+  accepted: 7,
   sent: 10,
   delivered: 20,
   failed: 30,

@@ -1,0 +1,12 @@
+export { OutboundSender, CALLBACK_PREFIX, type SenderOptions, type SenderDeps } from './outbound-sender.js';
+export { queueMessage, type QueueMessageDeps } from './queue-message.js';
+export { messagesRoutes } from './messages.routes.js';
+export { confirmSendFromStatus } from './confirm-send-from-status.js';
+export { serviceWindowsOf, type WindowView } from './service-windows.js';
+export { createOutboundMetrics, type OutboundMetrics } from './outbound.metrics.js';
+export { GraphClient, type GraphClientOptions } from './whatsapp/graph.client.js';
+export { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
+export { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
+export type { RateLimiter } from './rate-limit/rate-limiter.js';
+export { OutboundRequest } from './core/outbound-request.js';
+export { markAsReadJob, MARK_AS_READ } from './mark-as-read.job.js';

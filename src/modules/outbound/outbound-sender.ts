@@ -1,0 +1,278 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { DialectName } from '../../db/connect.js';
+import type { Db, DbExecutor } from '../../db/database.js';
+import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../jobs/retry-schedule.js';
+import type { Clock } from '../../platform/clock.js';
+import { GroupCommitter } from '../../platform/group-commit.js';
+import type { IdGenerator } from '../../platform/ids.js';
+import type { Logger } from '../../platform/logger.js';
+import { recordConsentChange } from '../consent/index.js';
+import type { NumberDirectory } from '../numbers/index.js';
+import { completeOutboundSend, failOutboundEntry, lastInboundAt } from '../timeline/index.js';
+import { classifySendFailure, type FailureClass } from './core/classify-send-failure.js';
+import { PAIR_LIMIT, pairRetryDelayMs } from './core/pair-limit.js';
+import type { SendFailure } from './core/send-failure.js';
+import { needsServiceWindow, serviceWindow } from './core/service-window.js';
+import { throughputConfig } from './core/throughput-limit.js';
+import type { OutboundMetrics } from './outbound.metrics.js';
+import { outboxRepository, type OutboxRow } from './outbox.repository.js';
+import type { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { GraphClient } from './whatsapp/graph.client.js';
+
+/** Prefix of `biz_opaque_callback_data`: Meta echoes it on statuses, which ties a wamid to our outbox row. */
+export const CALLBACK_PREFIX = 'sb:';
+
+export type SenderOptions = {
+  concurrency: number;
+  /** How long a claimed message is ours; past it, a crash is assumed and the send is in doubt. */
+  leaseMs: number;
+  inDoubtMs: number;
+  maxAttempts: number;
+  pollIntervalMs: number;
+  /** Waits for the throughput bucket up to this long in process; longer waits go back to the queue. */
+  maxInlineWaitMs: number;
+  /** How long a number whose token expired is left alone before its messages are looked at again. */
+  tokenExpiredPauseMs: number;
+  random?: () => number;
+};
+
+export type SenderDeps = {
+  db: Db;
+  dialect: DialectName;
+  clock: Clock;
+  ids: IdGenerator;
+  graph: GraphClient;
+  numbers: NumberDirectory;
+  limiter: RateLimiter;
+  log: Logger;
+  metrics: OutboundMetrics;
+  options: SenderOptions;
+};
+
+/** What became of one send, applied to the outbox and the timeline together. */
+type Outcome =
+  | { kind: 'accepted'; row: OutboxRow; wamid: string; messageStatus: string | null }
+  | { kind: 'requeue'; row: OutboxRow; at: number; countAttempt: boolean; pairAttempt: boolean; error: string | null }
+  | { kind: 'in_doubt'; row: OutboxRow; error: string }
+  | { kind: 'failed'; row: OutboxRow; code: string; message: string; meta: { code: number; title: string; details: string | null } | null; optedOut: boolean };
+
+/**
+ * Claims queued messages and sends them through the Graph API within Meta's limits: the
+ * number's throughput and the recipient's pair limit (waiting, never failing, when they are
+ * reached), the 24-hour window checked again at send time, and Meta's errors classified into
+ * retry, fail, stop (expired token) or in doubt (no answer: confirmed by a status webhook or sent
+ * again after `inDoubtMs`). Outcomes of concurrent sends commit together (group commit).
+ */
+export class OutboundSender {
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+  private wokenWhileBusy = false;
+  private readonly outcomes: GroupCommitter<Outcome, void>;
+
+  constructor(private readonly deps: SenderDeps) {
+    this.outcomes = new GroupCommitter<Outcome, void>(async (batch) => {
+      await deps.db.transaction().execute(async (trx) => {
+        for (const outcome of batch) await this.apply(trx, outcome);
+      });
+      return batch.map(() => undefined);
+    });
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.runLoop();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+  }
+
+  /** New work was queued (called after the commit). */
+  notify(): void {
+    if (this.wake) this.wake();
+    else this.wokenWhileBusy = true;
+  }
+
+  /** One round: recover abandoned sends, claim due messages, send them all. Returns how many were claimed. */
+  async runOnce(): Promise<number> {
+    const { db, dialect, clock, options } = this.deps;
+    const now = clock.now();
+    const claimed = await db.transaction().execute(async (trx) => {
+      await outboxRepository.markAbandonedInDoubt(trx, now, options.inDoubtMs);
+      await outboxRepository.requeueUnconfirmed(trx, now);
+      return outboxRepository.claimDue(trx, dialect, now, options.concurrency, now + options.leaseMs);
+    });
+    await Promise.all(claimed.map((row) => this.send(row).then((outcome) => this.outcomes.submit(outcome))));
+    return claimed.length;
+  }
+
+  /** Runs rounds until nothing is due; for tests and the CLI. */
+  async drain(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const claimed = await this.runOnce();
+      if (claimed === 0) return total;
+      total += claimed;
+    }
+  }
+
+  private async send(row: OutboxRow): Promise<Outcome> {
+    const { clock, numbers, options, metrics } = this.deps;
+    const number = await numbers.get(row.business_phone_number_id);
+    if (!number) {
+      return { kind: 'failed', row, code: 'NUMBER_NOT_FOUND', message: `No WhatsApp number ${row.business_phone_number_id} is configured.`, meta: null, optedOut: false };
+    }
+    if (number.tokenExpiredAt !== null) {
+      return { kind: 'requeue', row, at: clock.now() + options.tokenExpiredPauseMs, countAttempt: false, pairAttempt: false, error: 'the access token of the number expired' };
+    }
+    if (needsServiceWindow(row.type)) {
+      const window = serviceWindow(await lastInboundAt(this.deps.db, row.contact_id, number.phoneNumberId), clock.now());
+      if (!window.open) return windowClosed(row);
+    }
+
+    const pair = await this.deps.limiter.reserve(`pair:${number.phoneNumberId}:${row.recipient}`, PAIR_LIMIT);
+    if (!pair.ok) {
+      metrics.rateLimited.inc({ limit: 'pair' });
+      return { kind: 'requeue', row, at: clock.now() + pair.retryAfterMs, countAttempt: false, pairAttempt: false, error: null };
+    }
+    const throughput = throughputConfig(number.throughputMps, { burst: Math.max(1, Math.ceil(number.throughputMps / 50)) });
+    for (;;) {
+      const slot = await this.deps.limiter.reserve(`throughput:${number.phoneNumberId}`, throughput);
+      if (slot.ok) break;
+      metrics.rateLimited.inc({ limit: 'throughput' });
+      if (slot.retryAfterMs > options.maxInlineWaitMs) {
+        return { kind: 'requeue', row, at: clock.now() + slot.retryAfterMs, countAttempt: false, pairAttempt: false, error: null };
+      }
+      await sleep(slot.retryAfterMs);
+    }
+
+    const message = {
+      ...(JSON.parse(row.body) as Record<string, unknown>),
+      recipient_type: 'individual',
+      ...(row.recipient_kind === 'phone' ? { to: row.recipient } : { recipient: row.recipient }),
+      biz_opaque_callback_data: `${CALLBACK_PREFIX}${row.id}`,
+    };
+    const result = await this.deps.graph.sendMessage(number.phoneNumberId, number.accessToken, message);
+    if (result.ok) {
+      metrics.sends.inc({ outcome: 'accepted' });
+      metrics.acceptToSendSeconds.observe((clock.now() - Number(row.created_at)) / 1000);
+      return { kind: 'accepted', row, wamid: result.value.wamid, messageStatus: result.value.messageStatus };
+    }
+    return this.onFailure(row, result.error, classifySendFailure(result.error));
+  }
+
+  private async onFailure(row: OutboxRow, failure: SendFailure, failureClass: FailureClass): Promise<Outcome> {
+    const { clock, options, metrics, log } = this.deps;
+    const meta = failure.kind === 'meta' ? { code: failure.code, title: failure.title, details: failure.details } : null;
+    const described = meta ? `${meta.code} ${meta.title}${meta.details ? `: ${meta.details}` : ''}` : failureClass.reason;
+    metrics.sends.inc({ outcome: failureClass.action });
+    switch (failureClass.action) {
+      case 'retry': {
+        const attempts = row.attempts + 1;
+        if (attempts >= options.maxAttempts) {
+          return { kind: 'failed', row, code: 'SEND_RETRIES_EXHAUSTED', message: `gave up after ${attempts} attempts: ${described}`, meta, optedOut: false };
+        }
+        const delay =
+          failureClass.delay === 'pair'
+            ? pairRetryDelayMs(row.pair_attempts)
+            : retryDelayMs({ ...DEFAULT_RETRY_POLICY, maxAttempts: options.maxAttempts }, attempts, (options.random ?? Math.random)())!;
+        return { kind: 'requeue', row, at: clock.now() + delay, countAttempt: true, pairAttempt: failureClass.delay === 'pair', error: described };
+      }
+      case 'in_doubt':
+        return { kind: 'in_doubt', row, error: described };
+      case 'token_expired':
+        log.error({ phoneNumberId: row.business_phone_number_id }, 'Meta says the access token expired (190): sending from this number stops until the token is replaced');
+        await this.deps.numbers.markTokenExpired(row.business_phone_number_id);
+        return { kind: 'requeue', row, at: clock.now() + options.tokenExpiredPauseMs, countAttempt: false, pairAttempt: false, error: described };
+      case 'window_closed':
+        return { ...windowClosed(row), meta: meta ?? { code: 131047, title: 'Re-engagement message', details: failureClass.reason } };
+      case 'opted_out':
+        return { kind: 'failed', row, code: 'RECIPIENT_OPTED_OUT', message: described, meta, optedOut: true };
+      case 'fail':
+        return { kind: 'failed', row, code: meta ? `META_${meta.code}` : 'SEND_FAILED', message: described, meta, optedOut: false };
+    }
+  }
+
+  private async apply(trx: DbExecutor, outcome: Outcome): Promise<void> {
+    const now = this.deps.clock.now();
+    const { row } = outcome;
+    switch (outcome.kind) {
+      case 'accepted':
+        await outboxRepository.update(trx, row.id, { state: 'accepted', wamid: outcome.wamid, message_status: outcome.messageStatus, lease_until: null, attempts: row.attempts + 1, updated_at: now });
+        await completeOutboundSend(trx, row.id, outcome.wamid, now);
+        return;
+      case 'requeue':
+        await outboxRepository.update(trx, row.id, {
+          state: 'queued',
+          next_attempt_at: outcome.at,
+          lease_until: null,
+          attempts: row.attempts + (outcome.countAttempt ? 1 : 0),
+          pair_attempts: row.pair_attempts + (outcome.pairAttempt ? 1 : 0),
+          error_message: outcome.error ?? row.error_message,
+          updated_at: now,
+        }, 'sending');
+        return;
+      case 'in_doubt':
+        await outboxRepository.update(trx, row.id, { state: 'in_doubt', next_attempt_at: now + this.deps.options.inDoubtMs, lease_until: null, attempts: row.attempts + 1, error_message: outcome.error, updated_at: now }, 'sending');
+        return;
+      case 'failed':
+        await outboxRepository.update(trx, row.id, { state: 'failed', lease_until: null, attempts: row.attempts + 1, error_code: outcome.code, error_message: outcome.message, updated_at: now });
+        await failOutboundEntry(trx, row.id, outcome.meta ?? { code: 0, title: outcome.code, details: outcome.message }, now);
+        if (outcome.optedOut) {
+          // Meta refused because the user stopped marketing messages: the ledger learns it too.
+          await recordConsentChange(
+            trx,
+            {
+              contactId: row.contact_id,
+              businessPhoneNumberId: row.business_phone_number_id,
+              category: 'marketing',
+              action: 'opt_out',
+              source: 'meta_error_131050',
+              evidence: `outbound message ${row.id}`,
+              occurredAt: now,
+            },
+            this.deps,
+          );
+        }
+        return;
+    }
+  }
+
+  private async runLoop(): Promise<void> {
+    while (this.running) {
+      let claimed = 0;
+      try {
+        claimed = await this.runOnce();
+      } catch (error) {
+        this.deps.log.error({ err: error }, 'outbound sender round failed');
+      }
+      if (claimed === 0 && this.running) await this.idle();
+    }
+  }
+
+  private async idle(): Promise<void> {
+    if (this.wokenWhileBusy) {
+      this.wokenWhileBusy = false;
+      return;
+    }
+    const controller = new AbortController();
+    this.wake = () => controller.abort();
+    await sleep(this.deps.options.pollIntervalMs, undefined, { signal: controller.signal }).catch(() => undefined);
+    this.wake = null;
+  }
+}
+
+function windowClosed(row: OutboxRow): Extract<Outcome, { kind: 'failed' }> {
+  return {
+    kind: 'failed',
+    row,
+    code: 'WINDOW_CLOSED',
+    message: 'The 24-hour customer-service window closed before the message could be sent: send a template.',
+    meta: { code: 131047, title: 'Re-engagement message', details: 'More than 24 hours have passed since the recipient last replied' },
+    optedOut: false,
+  };
+}

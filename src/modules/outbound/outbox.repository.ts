@@ -1,0 +1,86 @@
+import type { DialectName } from '../../db/connect.js';
+import type { DbExecutor, OutboundMessageTable, OutboundState } from '../../db/database.js';
+import { lockForClaim } from '../../db/dialect.js';
+
+export type OutboxRow = OutboundMessageTable;
+
+export const outboxRepository = {
+  async insert(exec: DbExecutor, row: OutboxRow): Promise<void> {
+    await exec.insertInto('outbound_messages').values(row).execute();
+  },
+
+  async findById(exec: DbExecutor, id: string): Promise<OutboxRow | undefined> {
+    return exec.selectFrom('outbound_messages').selectAll().where('id', '=', id).executeTakeFirst();
+  },
+
+  async findByIdempotencyKey(exec: DbExecutor, key: string): Promise<OutboxRow | undefined> {
+    return exec.selectFrom('outbound_messages').selectAll().where('idempotency_key', '=', key).executeTakeFirst();
+  },
+
+  /**
+   * Claims due messages for sending under a lease. On PostgreSQL the rows are locked while being
+   * claimed, so senders in other processes take other rows.
+   */
+  async claimDue(exec: DbExecutor, dialect: DialectName, now: number, limit: number, leaseUntil: number): Promise<OutboxRow[]> {
+    const due = await lockForClaim(
+      exec
+        .selectFrom('outbound_messages')
+        .selectAll()
+        .where('state', '=', 'queued')
+        .where('next_attempt_at', '<=', now)
+        .orderBy('next_attempt_at')
+        .orderBy('created_at')
+        .limit(limit),
+      dialect,
+    ).execute();
+    if (due.length === 0) return [];
+    await exec
+      .updateTable('outbound_messages')
+      .set({ state: 'sending', lease_until: leaseUntil, updated_at: now })
+      .where('id', 'in', due.map((r) => r.id))
+      .execute();
+    return due.map((row) => ({ ...row, state: 'sending' as const, lease_until: leaseUntil }));
+  },
+
+  /**
+   * Sends whose process died mid-call: Meta may have accepted them. They wait `inDoubtMs` for a
+   * status webhook carrying their id before they are sent again.
+   */
+  async markAbandonedInDoubt(exec: DbExecutor, now: number, inDoubtMs: number): Promise<number> {
+    const result = await exec
+      .updateTable('outbound_messages')
+      .set({ state: 'in_doubt', next_attempt_at: now + inDoubtMs, lease_until: null, updated_at: now })
+      .where('state', '=', 'sending')
+      .where('lease_until', '<', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  /** In-doubt sends whose wait is over and that no status webhook confirmed: queue them again. */
+  async requeueUnconfirmed(exec: DbExecutor, now: number): Promise<number> {
+    const result = await exec
+      .updateTable('outbound_messages')
+      .set({ state: 'queued', next_attempt_at: now, updated_at: now })
+      .where('state', '=', 'in_doubt')
+      .where('next_attempt_at', '<=', now)
+      .where('wamid', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
+  async update(exec: DbExecutor, id: string, changes: Partial<Omit<OutboxRow, 'id'>>, expectedState?: OutboundState): Promise<boolean> {
+    let query = exec.updateTable('outbound_messages').set(changes).where('id', '=', id);
+    if (expectedState) query = query.where('state', '=', expectedState);
+    const result = await query.executeTakeFirst();
+    return Number(result.numUpdatedRows) > 0;
+  },
+
+  async counts(exec: DbExecutor): Promise<Record<string, number>> {
+    const rows = await exec
+      .selectFrom('outbound_messages')
+      .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+      .groupBy('state')
+      .execute();
+    return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+  },
+};

@@ -1,0 +1,137 @@
+import type { Db, DbExecutor } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import type { Clock } from '../../platform/clock.js';
+import { AppError, err, ok, type Result } from '../../platform/errors.js';
+import type { IdGenerator } from '../../platform/ids.js';
+import { contactRepository, findOrCreateContactByBsuid, findOrCreateContactByPhone, type Contact } from '../contacts/index.js';
+import type { BusinessNumber, NumberDirectory } from '../numbers/index.js';
+import { findEntry, lastInboundAt, lastInboundNumber, recordOutboundQueued } from '../timeline/index.js';
+import { messageCategory, timelineText, toGraphMessage, type OutboundRequest } from './core/outbound-request.js';
+import { needsServiceWindow, serviceWindow } from './core/service-window.js';
+import { messageView, type MessageView } from './message-view.js';
+import { outboxRepository } from './outbox.repository.js';
+
+export type QueueMessageDeps = {
+  db: Db;
+  clock: Clock;
+  ids: IdGenerator;
+  numbers: NumberDirectory;
+  defaultRegion: string | undefined;
+  /** Wakes the sender once the message is committed. */
+  onQueued: () => void;
+};
+
+async function resolveTarget(exec: DbExecutor, request: OutboundRequest, deps: QueueMessageDeps): Promise<Result<Contact>> {
+  if (request.contactId !== undefined) {
+    const contact = await contactRepository.findById(exec, request.contactId);
+    return contact ? ok(contact) : err(new AppError('CONTACT_NOT_FOUND', `No contact ${request.contactId}.`));
+  }
+  if (request.bsuid !== undefined) return ok(await findOrCreateContactByBsuid(exec, request.bsuid, deps));
+  return findOrCreateContactByPhone(exec, request.to!, deps);
+}
+
+/** The sending number: the one asked for, else the one the contact last wrote to, else the default. */
+async function chooseNumber(exec: DbExecutor, request: OutboundRequest, contact: Contact, numbers: NumberDirectory): Promise<Result<BusinessNumber>> {
+  if (request.from !== undefined) {
+    const number = await numbers.get(request.from);
+    return number ? ok(number) : err(new AppError('NUMBER_NOT_FOUND', `No WhatsApp number ${request.from} is configured.`));
+  }
+  const lastUsed = await lastInboundNumber(exec, contact.id);
+  const number = (lastUsed ? await numbers.get(lastUsed) : undefined) ?? (await numbers.defaultNumber());
+  return number
+    ? ok(number)
+    : err(new AppError('NUMBER_NOT_CONFIGURED', 'No WhatsApp number is configured: set WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_ACCESS_TOKEN, or add one with `switchboard numbers add`.'));
+}
+
+/** Whom Meta should deliver to: the wa_id WhatsApp uses, else the phone, else the BSUID. */
+function recipientOf(contact: Contact): { recipient: string; kind: 'phone' | 'bsuid' } | null {
+  if (contact.waId) return { recipient: contact.waId, kind: 'phone' };
+  if (contact.phone) return { recipient: contact.phone.slice(1), kind: 'phone' };
+  if (contact.bsuid) return { recipient: contact.bsuid, kind: 'bsuid' };
+  return null;
+}
+
+async function findByKey(request: OutboundRequest, deps: QueueMessageDeps): Promise<MessageView | undefined> {
+  if (request.idempotencyKey === undefined) return undefined;
+  const row = await outboxRepository.findByIdempotencyKey(deps.db, request.idempotencyKey);
+  return row && messageView(row, await findEntry(deps.db, row.id));
+}
+
+/**
+ * Accepts a message for sending: checks what Meta would refuse (the 24-hour window for free-form
+ * messages), stores it in the outbox with its timeline entry in one transaction, and wakes the
+ * sender. The same idempotency key always answers with the message it first created.
+ */
+export async function queueMessage(request: OutboundRequest, deps: QueueMessageDeps): Promise<Result<{ message: MessageView; replayed: boolean }>> {
+  const earlier = await findByKey(request, deps);
+  if (earlier) return ok({ message: earlier, replayed: true });
+
+  const queued = await inTransaction(deps.db, async (trx): Promise<Result<string | { replayedBy: MessageView }>> => {
+    const contact = await resolveTarget(trx, request, deps);
+    if (!contact.ok) return contact;
+    const number = await chooseNumber(trx, request, contact.value, deps.numbers);
+    if (!number.ok) return number;
+    const recipient = recipientOf(contact.value);
+    if (!recipient) return err(new AppError('CONTACT_UNREACHABLE', 'The contact has no phone number and no BSUID to send to.'));
+
+    const now = deps.clock.now();
+    if (needsServiceWindow(request.type)) {
+      const window = serviceWindow(await lastInboundAt(trx, contact.value.id, number.value.phoneNumberId), now);
+      if (!window.open) {
+        return err(
+          new AppError('WINDOW_CLOSED', 'The 24-hour customer-service window is closed: only an approved template can be sent now.', {
+            hint: 'Send type "template" with an approved template.',
+            lastInboundAt: window.lastInboundAt === null ? null : new Date(window.lastInboundAt).toISOString(),
+            closedAt: window.closesAt === null ? null : new Date(window.closesAt).toISOString(),
+          }),
+        );
+      }
+    }
+
+    const id = deps.ids.next();
+    await outboxRepository.insert(trx, {
+      id,
+      idempotency_key: request.idempotencyKey ?? null,
+      contact_id: contact.value.id,
+      business_phone_number_id: number.value.phoneNumberId,
+      recipient: recipient.recipient,
+      recipient_kind: recipient.kind,
+      type: request.type,
+      category: messageCategory(request),
+      body: JSON.stringify(toGraphMessage(request)),
+      state: 'queued',
+      attempts: 0,
+      pair_attempts: 0,
+      next_attempt_at: now,
+      lease_until: null,
+      wamid: null,
+      message_status: null,
+      error_code: null,
+      error_message: null,
+      created_at: now,
+      updated_at: now,
+    });
+    await recordOutboundQueued(trx, {
+      id,
+      contactId: contact.value.id,
+      businessPhoneNumberId: number.value.phoneNumberId,
+      type: request.type,
+      text: timelineText(request),
+      content: toGraphMessage(request),
+      queuedAt: now,
+    });
+    return ok(id);
+  }).catch(async (error: unknown) => {
+    // Two requests with one idempotency key raced and the unique key refused the loser:
+    // it answers with the winner's message.
+    const winner = await findByKey(request, deps);
+    if (winner) return ok({ replayedBy: winner });
+    throw error;
+  });
+
+  if (!queued.ok) return queued;
+  if (typeof queued.value !== 'string') return ok({ message: queued.value.replayedBy, replayed: true });
+  deps.onQueued();
+  const row = (await outboxRepository.findById(deps.db, queued.value))!;
+  return ok({ message: messageView(row, await findEntry(deps.db, row.id)), replayed: false });
+}

@@ -1,0 +1,22 @@
+import type { TokenBucketConfig } from '../core/token-bucket.js';
+
+/** The answer to one reservation. `retryAfterMs` is a whole number of ms >= 1. */
+export type Reservation = { ok: true } | { ok: false; retryAfterMs: number };
+
+/**
+ * Token buckets keyed by string (`throughput:<phone number id>`, `pair:<phone number id>:<wa_id>`),
+ * behind a port so a single process can keep them in memory and several processes can share
+ * them in Redis.
+ *
+ * `reserve` checks and consumes atomically: concurrent reservations, from this process or
+ * another one sharing the store, never admit more than the bucket holds. A refusal consumes
+ * nothing and is not an error: the caller reschedules the work for `retryAfterMs` later (the
+ * queue sets `run_at`) instead of sleeping in a worker or failing the job.
+ *
+ * The config travels with each call rather than living in the store, so a number upgraded to
+ * 1,000 mps takes effect on its next message. It rejects (RangeError) when `count` is not in
+ * (0, capacity]: such a reservation could never succeed.
+ */
+export interface RateLimiter {
+  reserve(key: string, config: TokenBucketConfig, count?: number): Promise<Reservation>;
+}

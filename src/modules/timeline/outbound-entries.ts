@@ -1,0 +1,125 @@
+import type { DbExecutor } from '../../db/database.js';
+import { statusRank } from './core/status-order.js';
+import { messageRepository, type MessageRow } from './message.repository.js';
+
+/**
+ * Outbound messages on the timeline. The entry appears when the message is queued (no wamid
+ * yet) and is completed when Meta accepts it; statuses then arrive by wamid as for any message.
+ */
+
+export type QueuedEntry = {
+  id: string;
+  contactId: string;
+  businessPhoneNumberId: string;
+  type: string;
+  text: string | null;
+  content: unknown;
+  queuedAt: number;
+};
+
+export async function recordOutboundQueued(exec: DbExecutor, entry: QueuedEntry): Promise<void> {
+  await exec
+    .insertInto('messages')
+    .values({
+      id: entry.id,
+      wamid: null,
+      contact_id: entry.contactId,
+      business_phone_number_id: entry.businessPhoneNumberId,
+      direction: 'outbound',
+      type: entry.type,
+      text: entry.text,
+      status: 'queued',
+      status_rank: statusRank('queued'),
+      error_code: null,
+      error_title: null,
+      error_details: null,
+      wa_timestamp: entry.queuedAt,
+      media: null,
+      content: JSON.stringify(entry.content),
+      context: null,
+      referral: null,
+      pricing: null,
+      raw: null,
+      created_at: entry.queuedAt,
+      updated_at: entry.queuedAt,
+    })
+    .execute();
+}
+
+/**
+ * Gives a queued entry the wamid Meta answered with. Status webhooks can beat us to it (Meta
+ * answers the send and posts `sent` at nearly the same moment): they then created an entry of
+ * unknown content under that wamid, which is folded into ours here, keeping the furthest status.
+ */
+export async function completeOutboundSend(exec: DbExecutor, entryId: string, wamid: string, now: number): Promise<void> {
+  const early = await messageRepository.findByWamid(exec, wamid);
+  if (early && early.id === entryId) return;
+  if (early) await exec.deleteFrom('messages').where('id', '=', early.id).execute();
+  const accepted = statusRank('accepted');
+  const entry = await exec.selectFrom('messages').selectAll().where('id', '=', entryId).executeTakeFirst();
+  if (!entry) return;
+  const best: Pick<MessageRow, 'status' | 'status_rank'> =
+    early && early.status_rank > Math.max(entry.status_rank, accepted)
+      ? { status: early.status, status_rank: early.status_rank }
+      : entry.status_rank > accepted
+        ? { status: entry.status, status_rank: entry.status_rank }
+        : { status: 'accepted', status_rank: accepted };
+  await exec
+    .updateTable('messages')
+    .set({
+      wamid,
+      ...best,
+      error_code: entry.error_code ?? early?.error_code ?? null,
+      error_title: entry.error_title ?? early?.error_title ?? null,
+      error_details: entry.error_details ?? early?.error_details ?? null,
+      pricing: entry.pricing ?? early?.pricing ?? null,
+      updated_at: now,
+    })
+    .where('id', '=', entryId)
+    .execute();
+}
+
+/** A send that will not happen: the entry shows `failed` with the reason (Meta's code when there is one). */
+export async function failOutboundEntry(
+  exec: DbExecutor,
+  entryId: string,
+  error: { code: number; title: string; details: string | null },
+  now: number,
+): Promise<void> {
+  await exec
+    .updateTable('messages')
+    .set({ status: 'failed', status_rank: statusRank('failed'), error_code: error.code, error_title: error.title, error_details: error.details, updated_at: now })
+    .where('id', '=', entryId)
+    .where('status_rank', '<', statusRank('failed'))
+    .execute();
+}
+
+/** When the contact last wrote to a business number (epoch ms), for the 24-hour window. */
+export async function lastInboundAt(exec: DbExecutor, contactId: string, businessPhoneNumberId: string): Promise<number | null> {
+  const row = await exec
+    .selectFrom('messages')
+    .select((eb) => eb.fn.max('wa_timestamp').as('at'))
+    .where('contact_id', '=', contactId)
+    .where('direction', '=', 'inbound')
+    .where('business_phone_number_id', '=', businessPhoneNumberId)
+    .executeTakeFirst();
+  return row?.at == null ? null : Number(row.at);
+}
+
+/** The business number the contact wrote to most recently, if any. */
+export async function lastInboundNumber(exec: DbExecutor, contactId: string): Promise<string | null> {
+  const row = await exec
+    .selectFrom('messages')
+    .select('business_phone_number_id')
+    .where('contact_id', '=', contactId)
+    .where('direction', '=', 'inbound')
+    .where('business_phone_number_id', 'is not', null)
+    .orderBy('wa_timestamp', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row?.business_phone_number_id ?? null;
+}
+
+export async function findEntry(exec: DbExecutor, id: string): Promise<MessageRow | undefined> {
+  return exec.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+}
