@@ -42,3 +42,11 @@ export type NewJob = {
   runAt?: number;
   maxAttempts?: number;
 };
+
+/**
+ * Thrown by a handler when retrying cannot help (a missing credential, a record that is gone):
+ * the job is dead-lettered at once, to be replayed once the cause is fixed.
+ */
+export class PermanentJobError extends Error {
+  override readonly name = 'PermanentJobError';
+}

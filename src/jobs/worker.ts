@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
-import type { JobContext, JobDefinition } from './job-definition.js';
+import { PermanentJobError, type JobContext, type JobDefinition } from './job-definition.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-schedule.js';
 import type { FailureOutcome, JobRow, SqlJobQueue } from './sql-job-queue.js';
 
@@ -119,7 +119,7 @@ export class Worker {
 
   private failureOutcome(job: JobRow, error: unknown): FailureOutcome {
     const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    if (error instanceof InvalidPayloadError) return { kind: 'dead', error: message };
+    if (error instanceof InvalidPayloadError || error instanceof PermanentJobError) return { kind: 'dead', error: message };
     const policy: RetryPolicy = {
       ...DEFAULT_RETRY_POLICY,
       ...this.definitions.get(job.name)?.retry,

@@ -2,7 +2,7 @@ import type { DbExecutor } from '../../db/database.js';
 import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import { contactRepository } from './contact.repository.js';
 import type { Contact } from './core/contact.js';
-import { normalisePhone, phoneMatchKey } from './core/phone.js';
+import { lookupPhone } from './lookup-phone.js';
 
 export type ContactQuery = { phone?: string; bsuid?: string };
 
@@ -13,9 +13,9 @@ export async function findContacts(exec: DbExecutor, query: ContactQuery, defaul
     return ok(contact ? [contact] : []);
   }
   if (query.phone !== undefined) {
-    const parsed = normalisePhone(query.phone, defaultRegion);
-    if (!parsed.ok) return err(new AppError('CONTACT_PHONE_INVALID', parsed.message, { field: 'phone' }));
-    return ok(await contactRepository.findByMatchKey(exec, phoneMatchKey(parsed.e164)));
+    const phone = lookupPhone(query.phone, defaultRegion);
+    if (!phone.ok) return err(new AppError('CONTACT_PHONE_INVALID', phone.message, { field: 'phone' }));
+    return ok(await contactRepository.findByMatchKey(exec, phone.matchKey));
   }
   return err(new AppError('CONTACT_QUERY_MISSING', 'Give ?phone= or ?bsuid= to look contacts up.'));
 }

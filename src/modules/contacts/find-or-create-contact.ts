@@ -3,7 +3,7 @@ import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import { contactRepository } from './contact.repository.js';
 import type { ContactsDeps } from './contacts.deps.js';
 import type { Contact } from './core/contact.js';
-import { normalisePhone, phoneMatchKey } from './core/phone.js';
+import { lookupPhone } from './lookup-phone.js';
 
 function newContact(deps: ContactsDeps, fields: Partial<Contact>): Contact {
   const now = deps.clock.now();
@@ -12,12 +12,11 @@ function newContact(deps: ContactsDeps, fields: Partial<Contact>): Contact {
 
 /** The contact for a phone in any format (WhatsApp's country variants included), created if new. */
 export async function findOrCreateContactByPhone(exec: DbExecutor, phone: string, deps: ContactsDeps): Promise<Result<Contact>> {
-  const parsed = normalisePhone(phone, deps.defaultRegion);
+  const parsed = lookupPhone(phone, deps.defaultRegion);
   if (!parsed.ok) return err(new AppError('CONTACT_PHONE_INVALID', parsed.message, { field: 'to' }));
-  const matchKey = phoneMatchKey(parsed.e164);
-  const [existing] = await contactRepository.findByMatchKey(exec, matchKey);
+  const [existing] = await contactRepository.findByMatchKey(exec, parsed.matchKey);
   if (existing) return ok(existing);
-  return ok(await contactRepository.insert(exec, newContact(deps, { phone: parsed.e164, phoneMatchKey: matchKey })));
+  return ok(await contactRepository.insert(exec, newContact(deps, { phone: parsed.e164, phoneMatchKey: parsed.matchKey })));
 }
 
 /** The contact for a BSUID, created if new (a username-only WhatsApp user). */

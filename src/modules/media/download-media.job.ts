@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { JobDefinition } from '../../jobs/job-definition.js';
+import { PermanentJobError, type JobDefinition } from '../../jobs/job-definition.js';
 import type { NumberDirectory } from '../numbers/index.js';
 import type { GraphClient } from '../outbound/index.js';
 import type { Clock } from '../../platform/clock.js';
@@ -38,7 +38,10 @@ export function downloadMediaJob(deps: DownloadMediaDeps): JobDefinition<typeof 
       const file = await mediaRepository.find(db, mediaFileId);
       if (!file || file.state === 'stored') return;
       const number = file.business_phone_number_id ? await deps.numbers.get(file.business_phone_number_id) : await deps.numbers.defaultNumber();
-      if (!number) throw new Error(`no access token for number ${file.business_phone_number_id ?? '(default)'}`);
+      if (!number) {
+        // Retrying cannot help until the number is configured: dead-letter now, replay later.
+        throw new PermanentJobError(`no access token for number ${file.business_phone_number_id ?? '(default)'}: configure the number, then run switchboard dlq replay`);
+      }
 
       const metadata = await deps.graph.mediaMetadata(file.whatsapp_media_id, number.accessToken);
       if (!metadata.ok) throw new Error(`media metadata: ${JSON.stringify(metadata.error)}`);
