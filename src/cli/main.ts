@@ -3,6 +3,8 @@ import { ConfigError } from '../platform/config.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerDlqCommand } from './dlq.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
+import { registerNumbersCommand } from './numbers.command.js';
+import { registerSimulateCommand } from './simulate.command.js';
 import { registerServeCommands } from './serve.command.js';
 
 const program = new Command()
@@ -14,6 +16,8 @@ registerServeCommands(program);
 registerDemoCommand(program);
 registerMigrateCommand(program);
 registerDlqCommand(program);
+registerNumbersCommand(program);
+registerSimulateCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Configuration problems are the user's to fix: one line naming the variable, no stack trace.

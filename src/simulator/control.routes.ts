@@ -153,6 +153,11 @@ export function registerControlRoutes(app: FastifyInstance, sim: Simulator): voi
     return { ok: true };
   });
 
+  // Without this, `/_simulator/x` would match the Graph route `/:version/:objectId`.
+  app.all('/_simulator/*', async (request, reply) =>
+    reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no control endpoint ${request.method} ${request.url}` } }),
+  );
+
   app.get('/_simulator/messages', async () => ({ sent: sim.sentMessages(), received: sim.receivedMessages() }));
   app.get('/_simulator/webhooks', async () =>
     sim.deliveries().map((d) => ({ id: d.id, field: d.field, state: d.state, attempts: d.attempts, body: d.body })),

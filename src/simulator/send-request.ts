@@ -116,7 +116,11 @@ const MarkReadSchema = z.looseObject({
   typing_indicator: z.looseObject({ type: z.literal('text') }).optional(),
 });
 
-export type SendRequest = Omit<z.infer<typeof EnvelopeSchema>, 'type'> & { type: MessageType; content: Record<string, unknown> };
+type Envelope = z.infer<typeof EnvelopeSchema>;
+export type SendRequest = Pick<Envelope, 'messaging_product' | 'recipient_type' | 'to' | 'recipient' | 'context' | 'biz_opaque_callback_data'> & {
+  type: MessageType;
+  content: Record<string, unknown>;
+};
 export type TemplateContent = z.infer<typeof TemplateSchema>;
 
 export type ParsedSend =

@@ -5,7 +5,6 @@
  */
 import multipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { systemClock, type Clock } from '../platform/clock.js';
 import { startAutopilot, type Autopilot } from './autopilot.js';
 import { registerControlRoutes } from './control.routes.js';
@@ -13,8 +12,9 @@ import { createCustomerActions, type InteractiveReply, type MediaOptions } from 
 import { createCustomerRegistry, type Customer, type CustomerRef } from './customers.js';
 import { createRateLimiter } from './enforcement.js';
 import { templateStatusEnvelope, type TemplateStatusUpdate } from './envelopes.js';
-import { graphError, serverError, SimulatorError } from './errors.js';
-import { registerGraphRoutes, sendGraph } from './graph.routes.js';
+import { registerErrorHandlers } from './error-handlers.js';
+import { SimulatorError } from './errors.js';
+import { registerGraphRoutes } from './graph.routes.js';
 import { createIdFactory } from './ids.js';
 import { createInjections } from './injections.js';
 import { createMediaStore, type MediaKind } from './media.js';
@@ -201,32 +201,12 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     );
   };
 
-  const app = Fastify({ logger: logger ?? false });
+  // close() must be prompt even with clients holding keep-alive connections open.
+  const app = Fastify({ logger: logger ?? false, forceCloseConnections: true });
   // Multipart is registered only here, for `POST /{phone-number-id}/media`; the hub's app never sees it.
   await app.register(multipart, { limits: { fileSize: 100 * 1024 * 1024 + 1, files: 1, fields: 10 } });
 
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, request, reply) => {
-    if (request.url.startsWith('/_simulator')) {
-      if (error instanceof SimulatorError) return reply.code(error.code === 'NOT_FOUND' ? 404 : 400).send({ error: { code: error.code, message: error.message } });
-      if (error instanceof z.ZodError) {
-        const issue = error.issues[0];
-        return reply.code(400).send({ error: { code: 'BAD_REQUEST', message: `${issue?.path.join('.') || 'body'}: ${issue?.message ?? 'invalid'}` } });
-      }
-      const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
-      return reply.code(status).send({ error: { code: status < 500 ? 'BAD_REQUEST' : 'INTERNAL', message: error.message } });
-    }
-    // A body that is not JSON (or none) is an invalid parameter for Graph, not a framework error page.
-    if (error.statusCode !== undefined && error.statusCode < 500) {
-      return sendGraph(reply, graphError(100, ids.fbtraceId(), { details: `The request could not be read: ${error.message}` }));
-    }
-    request.log.error(error);
-    return sendGraph(reply, serverError(500, ids.fbtraceId()));
-  });
-  app.setNotFoundHandler((request, reply) => {
-    if (request.url.startsWith('/_simulator')) return reply.code(404).send({ error: { code: 'NOT_FOUND', message: `no control endpoint ${request.method} ${request.url}` } });
-    const path = request.url.split('?')[0] ?? '';
-    return sendGraph(reply, graphError(2500, ids.fbtraceId(), { message: `Unknown path components: ${path}` }));
-  });
+  registerErrorHandlers(app, ids);
 
   registerGraphRoutes(app, {
     settings: getSettings,

@@ -30,14 +30,19 @@ async function resolveTarget(exec: DbExecutor, request: OutboundRequest, deps: Q
   return findOrCreateContactByPhone(exec, request.to!, deps);
 }
 
-/** The sending number: the one asked for, else the one the contact last wrote to, else the default. */
-async function chooseNumber(exec: DbExecutor, request: OutboundRequest, contact: Contact, numbers: NumberDirectory): Promise<Result<BusinessNumber>> {
+/**
+ * The sending number: the one asked for, else the one the contact last wrote to, else the first
+ * configured. `numbers` is read before the transaction: on SQLite a second query outside it would
+ * wait for the connection the transaction holds.
+ */
+async function chooseNumber(exec: DbExecutor, request: OutboundRequest, contact: Contact, numbers: BusinessNumber[]): Promise<Result<BusinessNumber>> {
+  const byId = (id: string) => numbers.find((n) => n.phoneNumberId === id);
   if (request.from !== undefined) {
-    const number = await numbers.get(request.from);
+    const number = byId(request.from);
     return number ? ok(number) : err(new AppError('NUMBER_NOT_FOUND', `No WhatsApp number ${request.from} is configured.`));
   }
   const lastUsed = await lastInboundNumber(exec, contact.id);
-  const number = (lastUsed ? await numbers.get(lastUsed) : undefined) ?? (await numbers.defaultNumber());
+  const number = (lastUsed ? byId(lastUsed) : undefined) ?? numbers[0];
   return number
     ? ok(number)
     : err(new AppError('NUMBER_NOT_CONFIGURED', 'No WhatsApp number is configured: set WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_ACCESS_TOKEN, or add one with `switchboard numbers add`.'));
@@ -66,10 +71,11 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
   const earlier = await findByKey(request, deps);
   if (earlier) return ok({ message: earlier, replayed: true });
 
+  const numbers = await deps.numbers.list();
   const queued = await inTransaction(deps.db, async (trx): Promise<Result<string | { replayedBy: MessageView }>> => {
     const contact = await resolveTarget(trx, request, deps);
     if (!contact.ok) return contact;
-    const number = await chooseNumber(trx, request, contact.value, deps.numbers);
+    const number = await chooseNumber(trx, request, contact.value, numbers);
     if (!number.ok) return number;
     const recipient = recipientOf(contact.value);
     if (!recipient) return err(new AppError('CONTACT_UNREACHABLE', 'The contact has no phone number and no BSUID to send to.'));

@@ -28,7 +28,7 @@ export async function startHarness(options: SimulatorOptions = {}): Promise<Harn
     accessTokens: [TOKEN],
     webhookUrl: hub.url,
     seed: 42,
-    statusDelaysMs: { sent: 5, delivered: 25, read: 45 },
+    statusDelaysMs: { sent: 5, delivered: 40, read: 80 },
     webhookRetry: { baseDelayMs: 10, maxDelayMs: 200, maxAttempts: 5, timeoutMs: 2_000 },
     templateReviewDelayMs: 10,
     ...options,

@@ -1,4 +1,4 @@
-import { Agent, errors as undiciErrors, FormData, request } from 'undici';
+import { Agent, errors as undiciErrors, FormData, interceptors, request, type Dispatcher } from 'undici';
 import type { z } from 'zod';
 import { err, ok, type Result } from '../../../platform/errors.js';
 import type { SendFailure } from '../core/send-failure.js';
@@ -22,9 +22,12 @@ export type TemplatePage = z.infer<typeof TemplateListResponse>;
  */
 export class GraphClient {
   private readonly agent: Agent;
+  /** Media URLs may redirect (Meta's lookaside answers 302 to its CDN). */
+  private readonly following: Dispatcher;
 
   constructor(private readonly options: GraphClientOptions) {
     this.agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.following = this.agent.compose(interceptors.redirect({ maxRedirections: 3 }));
   }
 
   private url(path: string): string {
@@ -60,7 +63,7 @@ export class GraphClient {
   /** Downloads from the short-lived URL that `mediaMetadata` gave; it needs the bearer token too. */
   async downloadMedia(url: string, token: string, maxBytes: number): Promise<Result<{ bytes: Buffer; contentType: string | null }, SendFailure>> {
     try {
-      const res = await request(url, { method: 'GET', headers: { authorization: `Bearer ${token}` }, dispatcher: this.agent, maxRedirections: 3 } as Parameters<typeof request>[1]);
+      const res = await request(url, { method: 'GET', headers: { authorization: `Bearer ${token}` }, dispatcher: this.following });
       if (res.statusCode !== 200) {
         const body = await res.body.text();
         return err(toFailure(res.statusCode, body));

@@ -1,0 +1,115 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type CustomerInput, type Simulator } from '../simulator/index.js';
+
+/** Everything comes from flags (only platform/config.ts reads the environment). */
+export type SimulateOptions = {
+  port: number;
+  host: string;
+  webhookUrl: string;
+  appSecret: string;
+  accessToken: string;
+  phoneNumberId: string;
+  displayPhoneNumber: string;
+  wabaId: string;
+  customers: number;
+  autopilot: boolean;
+  interval: number;
+  seed?: number;
+};
+
+export const DEFAULT_APP_SECRET = 'simulator-app-secret';
+
+/** Demo customers in the markets whose number quirks matter (Brazil's ninth digit, Mexico's 521). */
+const DEMO_CUSTOMERS: CustomerInput[] = [
+  { name: 'Ana Souza', waId: '551187654321', aliases: ['5511987654321'] },
+  { name: 'Carlos Hernández', waId: '5215512345678', aliases: ['525512345678'] },
+  { name: 'Priya Sharma', waId: '919812345678' },
+  { name: 'Oliver Bennett', waId: '447700900123' },
+  { name: 'Emma Johnson', waId: '16505550142' },
+  { name: 'Marina Costa', username: 'marina.costa' },
+];
+
+export async function startStandaloneSimulator(options: SimulateOptions): Promise<{ simulator: Simulator; baseUrl: string }> {
+  const simulator = await createSimulator({
+    webhookUrl: options.webhookUrl,
+    appSecret: options.appSecret,
+    accessTokens: [options.accessToken],
+    numbers: [{ phoneNumberId: options.phoneNumberId, displayPhoneNumber: options.displayPhoneNumber, wabaId: options.wabaId }],
+    ...(options.seed === undefined ? {} : { seed: options.seed }),
+    // Real-life pacing for a person watching: statuses over a few seconds, reviews after a few more.
+    statusDelaysMs: { sent: 300, delivered: 1_200, read: 4_000 },
+    templateReviewDelayMs: 5_000,
+    templates: [
+      { name: 'hello_world', language: 'en_US', category: 'UTILITY', components: [{ type: 'BODY', text: 'Hello World' }] },
+      {
+        name: 'order_update',
+        language: 'en_US',
+        category: 'UTILITY',
+        components: [
+          { type: 'BODY', text: 'Hi {{1}}, your order {{2}} is on its way.', example: { body_text: [['Ana', '4411']] } },
+          { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Track it' }, { type: 'QUICK_REPLY', text: 'Talk to someone' }] },
+        ],
+      },
+      {
+        name: 'spring_sale',
+        language: 'en_US',
+        category: 'MARKETING',
+        components: [
+          { type: 'BODY', text: 'Use code {{1}} for 20% off until Sunday.', example: { body_text: [['SPRING20']] } },
+          { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Stop promotions' }] },
+        ],
+      },
+    ],
+  });
+  for (let i = 0; i < options.customers; i++) {
+    const demo = DEMO_CUSTOMERS[i];
+    simulator.addCustomer(demo ?? { name: `Customer ${i + 1}` });
+  }
+  const baseUrl = await simulator.listen(options.port, options.host);
+  if (options.autopilot) simulator.startConversations({ intervalMs: options.interval });
+  return { simulator, baseUrl };
+}
+
+function integer(name: string, min: number, max: number) {
+  return (value: string) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be an integer from ${min} to ${max}.`);
+    return n;
+  };
+}
+
+export function registerSimulateCommand(program: Command): void {
+  program
+    .command('simulate')
+    .description("Run a local stand-in for Meta's Graph API and webhooks (point the hub's GRAPH_API_BASE_URL at it)")
+    .option('--port <port>', 'port to listen on', integer('port', 0, 65535), 4010)
+    .option('--host <host>', 'interface to listen on', '127.0.0.1')
+    .option('--webhook-url <url>', "the hub's webhook endpoint", 'http://127.0.0.1:3000/webhooks/whatsapp')
+    .option('--app-secret <secret>', 'app secret that signs webhooks (the hub needs the same META_APP_SECRET)', DEFAULT_APP_SECRET)
+    .option('--access-token <token>', 'bearer token the Graph endpoints accept', DEFAULT_ACCESS_TOKEN)
+    .option('--phone-number-id <id>', 'business phone number id', DEFAULT_NUMBER.phoneNumberId)
+    .option('--display-phone-number <digits>', 'business display phone number', DEFAULT_NUMBER.displayPhoneNumber)
+    .option('--waba-id <id>', 'WhatsApp Business Account id', DEFAULT_NUMBER.wabaId)
+    .option('--customers <n>', 'simulated customers to create', integer('customers', 0, 10_000), 5)
+    .option('--autopilot', 'customers write in and answer by themselves', false)
+    .option('--interval <ms>', 'autopilot: average time between customer messages', integer('interval', 100, 3_600_000), 5_000)
+    .option('--seed <n>', 'seed for ids and randomness (repeats wamids: use a fresh hub database)', integer('seed', 0, 2 ** 32 - 1))
+    .action(async (options: SimulateOptions) => {
+      const { simulator, baseUrl } = await startStandaloneSimulator(options);
+      const number = simulator.numbers()[0]!;
+      console.log(`Switchboard simulator listening on ${baseUrl}`);
+      console.log(`  Graph API   GRAPH_API_BASE_URL=${baseUrl}   (POST ${baseUrl}/v23.0/${number.phoneNumberId}/messages, Bearer ${options.accessToken})`);
+      console.log(`  Webhooks -> ${options.webhookUrl}${options.appSecret === DEFAULT_APP_SECRET ? `   (signed with META_APP_SECRET=${DEFAULT_APP_SECRET})` : ''}`);
+      console.log(`  Number      ${number.phoneNumberId} (+${number.displayPhoneNumber}), WABA ${number.wabaId}`);
+      console.log(`  Customers   ${simulator.customers().length}${options.autopilot ? ', autopilot on' : ''}   Control: ${baseUrl}/_simulator/state`);
+      let closing = false;
+      const shutdown = (signal: string) => {
+        if (closing) return;
+        closing = true;
+        console.error(`${signal} received, shutting down`);
+        void simulator.close();
+      };
+      process.once('SIGINT', () => shutdown('SIGINT'));
+      process.once('SIGTERM', () => shutdown('SIGTERM'));
+    });
+}
