@@ -2,8 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
-import { processEnv } from '../platform/config.js';
+import { processEnv, type Env } from '../platform/config.js';
+import { DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER } from '../simulator/index.js';
 import { serve } from './serve.command.js';
+import { startStandaloneSimulator } from './simulate.command.js';
 
 const SECRETS_FILE = './data/demo-secrets.json';
 
@@ -22,15 +24,62 @@ function demoSecrets(): DemoSecrets {
   return secrets;
 }
 
+type DemoOptions = { simulator: boolean; simulatorPort: string; customers: string; interval: string };
+
 export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
-    .description('Run locally on embedded defaults: SQLite under ./data, secrets generated on first run')
-    .action(async () => {
+    .description('Run locally on embedded defaults: SQLite under ./data, generated secrets, and the Meta simulator with customers who write in')
+    .option('--no-simulator', 'run the hub alone (point GRAPH_API_BASE_URL and the webhook at Meta or your own simulator)')
+    .option('--simulator-port <port>', 'port of the simulated Graph API', '4010')
+    .option('--customers <n>', 'simulated customers', '5')
+    .option('--interval <ms>', 'average time between customer messages', '8000')
+    .action(async (options: DemoOptions) => {
       // Variables the user set win over the generated ones.
-      const env: Record<string, string | undefined> = { ...demoSecrets(), ...processEnv() };
-      await serve(env, { http: true, worker: true });
-      console.log(`API token: ${env.SWITCHBOARD_API_TOKEN}   (kept in ${SECRETS_FILE})`);
-      console.log(`Try: curl -H "Authorization: Bearer ${env.SWITCHBOARD_API_TOKEN}" "http://${env.HOST ?? '127.0.0.1'}:${env.PORT ?? 3000}/api/v1/contacts?phone=%2B5511987654321"`);
+      let env: Env = { ...demoSecrets(), ...processEnv() };
+      const host = env.HOST ?? '127.0.0.1';
+      let simulator: Awaited<ReturnType<typeof startStandaloneSimulator>> | null = null;
+      if (options.simulator) {
+        simulator = await startStandaloneSimulator({
+          port: Number(options.simulatorPort),
+          host,
+          webhookUrl: `http://${host}:${env.PORT ?? 3000}/webhooks/whatsapp`,
+          appSecret: env.META_APP_SECRET!,
+          accessToken: DEFAULT_ACCESS_TOKEN,
+          phoneNumberId: DEFAULT_NUMBER.phoneNumberId,
+          displayPhoneNumber: DEFAULT_NUMBER.displayPhoneNumber!,
+          wabaId: DEFAULT_NUMBER.wabaId,
+          customers: Number(options.customers),
+          autopilot: false,
+          interval: Number(options.interval),
+        });
+        env = {
+          WHATSAPP_PHONE_NUMBER_ID: DEFAULT_NUMBER.phoneNumberId,
+          WHATSAPP_BUSINESS_ACCOUNT_ID: DEFAULT_NUMBER.wabaId,
+          WHATSAPP_DISPLAY_PHONE_NUMBER: DEFAULT_NUMBER.displayPhoneNumber,
+          WHATSAPP_ACCESS_TOKEN: DEFAULT_ACCESS_TOKEN,
+          GRAPH_API_BASE_URL: simulator.baseUrl,
+          ...env,
+        };
+      }
+      const sim = simulator?.simulator;
+      const switchboard = await serve(env, { http: true, worker: true }, async () => sim?.close());
+      const address = switchboard.app?.server.address();
+      const hubUrl = `http://${host}:${typeof address === 'object' && address ? address.port : (env.PORT ?? 3000)}`;
+      const token = env.SWITCHBOARD_API_TOKEN;
+      console.log(`API token: ${token}   (kept in ${SECRETS_FILE})`);
+      if (sim && simulator) {
+        // The hub may have taken another port (PORT=0): tell the simulator where to deliver.
+        sim.configure({ webhookUrl: `${hubUrl}/webhooks/whatsapp` });
+        sim.startConversations({ intervalMs: Number(options.interval) });
+        const customer = sim.customers()[0];
+        console.log(`Meta simulator: ${simulator.baseUrl} with ${sim.customers().length} customers writing in (state: ${simulator.baseUrl}/_simulator/state)`);
+        if (customer?.waId) {
+          console.log('Reply to a customer (inside the 24-hour window once they have written):');
+          console.log(`  curl -s -X POST ${hubUrl}/api/v1/messages -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\`);
+          console.log(`    -d '{"to":"+${customer.waId}","type":"text","text":{"body":"Hello from Switchboard"}}'`);
+        }
+      }
+      console.log(`Contacts: curl -s "${hubUrl}/api/v1/contacts?phone=%2B5511987654321" -H "Authorization: Bearer ${token}"`);
     });
 }

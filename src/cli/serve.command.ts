@@ -4,19 +4,20 @@ import { loadConfig, processEnv, redactedConfig, type Env } from '../platform/co
 import { createLogger } from '../platform/logger.js';
 
 /** Stops cleanly on SIGINT/SIGTERM: webhooks in flight are stored, the batch in progress commits. */
-export function closeOnSignals(switchboard: Switchboard, onClosed?: () => void): void {
+export function closeOnSignals(close: () => Promise<void>): void {
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
     closing = true;
     console.error(`${signal} received, shutting down`);
-    void switchboard.close().then(onClosed);
+    void close();
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
 }
 
-export async function serve(env: Env, roles: { http: boolean; worker: boolean }): Promise<Switchboard> {
+/** Starts the hub; `alsoClose` runs after it on SIGINT/SIGTERM (the demo's simulator). */
+export async function serve(env: Env, roles: { http: boolean; worker: boolean }, alsoClose?: () => Promise<void>): Promise<Switchboard> {
   const config = loadConfig(env);
   const log = createLogger(config.LOG_LEVEL);
   log.debug({ config: redactedConfig(config) }, 'configuration');
@@ -28,7 +29,10 @@ export async function serve(env: Env, roles: { http: boolean; worker: boolean })
   } else {
     console.log('Switchboard worker started');
   }
-  closeOnSignals(switchboard);
+  closeOnSignals(async () => {
+    await switchboard.close();
+    await alsoClose?.();
+  });
   return switchboard;
 }
 

@@ -2,11 +2,17 @@ import type { DbExecutor } from '../../db/database.js';
 import { contactRepository } from './contact.repository.js';
 import type { ContactsDeps } from './contacts.deps.js';
 import { identityPatch, type Contact, type ObservedIdentity } from './core/contact.js';
-import { phoneFromWaId, phoneMatchKey } from './core/phone.js';
+import { normalisePhone, phoneFromWaId, phoneMatchKey } from './core/phone.js';
 
-/** An observed phone with the key under which its WhatsApp country variants meet. */
+/**
+ * The phone behind a wa_id, with the key under which its WhatsApp country variants meet. The
+ * phone is the number's valid E.164 form where WhatsApp reports a legacy variant (Brazil's
+ * `551187654321` is `+5511987654321`); the wa_id itself is kept apart, for sending.
+ */
 export function observedPhone(waId: string | null): { phone: string; matchKey: string } | null {
-  const phone = waId ? phoneFromWaId(waId) : null;
+  if (!waId) return null;
+  const normalised = normalisePhone(`+${waId}`);
+  const phone = normalised.ok ? normalised.e164 : phoneFromWaId(waId);
   return phone ? { phone, matchKey: phoneMatchKey(phone) } : null;
 }
 

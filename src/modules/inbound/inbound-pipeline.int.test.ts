@@ -115,7 +115,7 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
   it('creates a new contact with the WhatsApp profile name when nobody matches', async () => {
     await deliver(fixture('inbound-text'));
     const [contact] = await contactsByPhone('+5511987654321');
-    expect(contact).toMatchObject({ name: 'Ana Souza', profileName: 'Ana Souza', phone: '+551187654321' });
+    expect(contact).toMatchObject({ name: 'Ana Souza', profileName: 'Ana Souza', phone: '+5511987654321', waId: '551187654321' });
   });
 
   it('keeps a username-only user, who has no phone, by BSUID', async () => {
