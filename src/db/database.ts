@@ -16,6 +16,10 @@ export interface Database {
   outbound_messages: OutboundMessageTable;
   consent_events: ConsentEventTable;
   media_files: MediaFileTable;
+  templates: TemplateTable;
+  template_events: TemplateEventTable;
+  erased_identities: ErasedIdentityTable;
+  audit_log: AuditLogTable;
 }
 
 /** Every signed webhook body, byte for byte, kept for processing and replay. */
@@ -74,6 +78,10 @@ export interface ContactTable {
   wa_id: string | null;
   bsuid: string | null;
   profile_name: string | null;
+  /** BCP 47 / Meta language code such as `es_MX`, for picking a template variant. */
+  locale: string | null;
+  /** Custom fields as JSON (`{"balance": 120.5, "plan": "gold"}`), for template parameters. */
+  fields: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -213,4 +221,62 @@ export interface MediaFileTable {
   error: string | null;
   created_at: number;
   updated_at: number;
+}
+
+/** One language variant of a message template, as Meta knows it (and as authored here). */
+export interface TemplateTable {
+  id: string;
+  meta_template_id: string | null;
+  waba_id: string;
+  name: string;
+  language: string;
+  /** MARKETING | UTILITY | AUTHENTICATION. */
+  category: string;
+  /** APPROVED | PENDING | REJECTED | PAUSED | DISABLED | … */
+  status: string;
+  /** GREEN | YELLOW | RED | UNKNOWN. */
+  quality: string | null;
+  /** POSITIONAL | NAMED. */
+  parameter_format: string;
+  /** Meta's components array as JSON. */
+  components: string;
+  rejection_reason: string | null;
+  status_changed_at: number | null;
+  synced_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** Every change to a template (status, category, quality, content), with its time and source. */
+export interface TemplateEventTable {
+  id: string;
+  template_id: string;
+  /** status | category | quality | created | synced */
+  kind: string;
+  previous_value: string | null;
+  new_value: string | null;
+  reason: string | null;
+  /** webhook | sync | api */
+  source: string;
+  occurred_at: number;
+  created_at: number;
+}
+
+/** What is left of an erased person: a salted hash of each identifier, so an opt-out outlives erasure. */
+export interface ErasedIdentityTable {
+  identity_hash: string;
+  marketing_opted_out: number;
+  erased_at: number;
+}
+
+/** Who did what through the API or the CLI, and when. */
+export interface AuditLogTable {
+  id: string;
+  actor: string;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  details: string | null;
+  request_id: string | null;
+  occurred_at: number;
 }

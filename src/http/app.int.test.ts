@@ -136,6 +136,18 @@ describe('HTTP surface', () => {
       expect(res.json()).toMatchObject({ error: { code: 'CONTACT_PHONE_TAKEN', details: { contactId: expect.any(String) } } });
     });
 
+    it("changes a contact's locale and custom fields, merging fields and removing those set to null", async () => {
+      const created = (await app.inject({ method: 'POST', url: '/api/v1/contacts', headers: auth, payload: { name: 'Lu', phone: '+1 650 555 0177', locale: 'es_MX', fields: { plan: 'gold', balance: 10 } } })).json();
+      expect(created).toMatchObject({ locale: 'es_MX', fields: { plan: 'gold', balance: 10 } });
+      const patched = await app.inject({ method: 'PATCH', url: `/api/v1/contacts/${created.id}`, headers: auth, payload: { locale: 'pt_BR', fields: { balance: 25.5, plan: null } } });
+      expect(patched.statusCode).toBe(200);
+      expect(patched.json()).toMatchObject({ name: 'Lu', locale: 'pt_BR', fields: { balance: 25.5 } });
+      expect(patched.json().fields).not.toHaveProperty('plan');
+      const bad = await app.inject({ method: 'PATCH', url: `/api/v1/contacts/${created.id}`, headers: auth, payload: { locale: 'Spanish' } });
+      expect(bad.statusCode).toBe(400);
+      expect((await app.inject({ url: `/api/v1/contacts/${created.id}`, headers: auth })).json().locale).toBe('pt_BR');
+    });
+
     it('finds contacts by BSUID and answers 400 to a lookup without a key', async () => {
       expect((await app.inject({ url: '/api/v1/contacts?bsuid=XX.none', headers: auth })).json()).toEqual({ data: [] });
       const res = await app.inject({ url: '/api/v1/contacts', headers: auth });

@@ -10,6 +10,8 @@ function toContact(row: ContactTable): Contact {
     waId: row.wa_id,
     bsuid: row.bsuid,
     profileName: row.profile_name,
+    locale: row.locale,
+    fields: row.fields ? (JSON.parse(row.fields) as Record<string, unknown>) : {},
     createdAt: Number(row.created_at),
     updatedAt: Number(row.updated_at),
   };
@@ -23,6 +25,8 @@ function toColumns(patch: ContactPatch): Partial<ContactTable> {
   if ('waId' in patch) columns.wa_id = patch.waId ?? null;
   if ('bsuid' in patch) columns.bsuid = patch.bsuid ?? null;
   if ('profileName' in patch) columns.profile_name = patch.profileName ?? null;
+  if ('locale' in patch) columns.locale = patch.locale ?? null;
+  if ('fields' in patch) columns.fields = patch.fields && Object.keys(patch.fields).length > 0 ? JSON.stringify(patch.fields) : null;
   return columns;
 }
 
@@ -60,6 +64,8 @@ export const contactRepository = {
         wa_id: contact.waId,
         bsuid: contact.bsuid,
         profile_name: contact.profileName,
+        locale: contact.locale,
+        fields: Object.keys(contact.fields).length > 0 ? JSON.stringify(contact.fields) : null,
         created_at: contact.createdAt,
         updated_at: contact.updatedAt,
       })

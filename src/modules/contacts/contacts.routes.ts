@@ -9,12 +9,18 @@ import type { Contact } from './core/contact.js';
 import { createContact } from './create-contact.js';
 import { findContacts } from './find-contacts.js';
 
+/** Meta's language codes: `en`, `pt_BR`, `es_MX`, `zh_CN`, … */
+const Locale = z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'a language code such as en, pt_BR or es_MX');
+const Fields = z.record(z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/), z.union([z.string().max(2000), z.number(), z.boolean(), z.null()]));
+
 const ContactResponse = z.object({
   id: z.string(),
   name: z.string().nullable(),
   phone: z.string().nullable().describe('E.164, or null for a username-only WhatsApp user'),
   waId: z.string().nullable(),
   bsuid: z.string().nullable().describe('Business-scoped user id'),
+  locale: z.string().nullable().describe('Language for templates, e.g. es_MX'),
+  fields: z.record(z.string(), z.unknown()).describe('Custom fields, usable as template parameters (crm.<name>)'),
   createdAt: z.string(),
   updatedAt: z.string(),
 });
@@ -26,6 +32,8 @@ export function contactResponse(contact: Contact): z.infer<typeof ContactRespons
     phone: contact.phone,
     waId: contact.waId,
     bsuid: contact.bsuid,
+    locale: contact.locale,
+    fields: contact.fields,
     createdAt: new Date(contact.createdAt).toISOString(),
     updatedAt: new Date(contact.updatedAt).toISOString(),
   };
@@ -52,12 +60,18 @@ export const contactsRoutes: FastifyPluginAsyncZod<ContactsRouteOptions> = async
       schema: {
         summary: 'Create a contact from a phone number in any format',
         tags: ['contacts'],
-        body: z.object({ name: z.string().trim().min(1).max(200).nullable().optional(), phone: z.string().min(1).max(64) }),
+        body: z.object({
+          name: z.string().trim().min(1).max(200).nullable().optional(),
+          phone: z.string().min(1).max(64),
+          locale: Locale.nullable().optional(),
+          fields: Fields.optional(),
+        }),
         response: { 201: ContactResponse, 400: ErrorResponse, 409: ErrorResponse },
       },
     },
     async (request, reply) => {
-      const result = await createContact(db, { name: request.body.name ?? null, phone: request.body.phone }, deps);
+      const { name, phone, locale, fields } = request.body;
+      const result = await createContact(db, { name: name ?? null, phone, locale: locale ?? null, fields: fields ?? {} }, deps);
       if (!result.ok) return replyError(reply, result.error);
       return reply.status(201).send(contactResponse(result.value));
     },
@@ -77,6 +91,32 @@ export const contactsRoutes: FastifyPluginAsyncZod<ContactsRouteOptions> = async
       const result = await findContacts(db, request.query, deps.defaultRegion);
       if (!result.ok) return replyError(reply, result.error);
       return { data: result.value.map(contactResponse) };
+    },
+  );
+
+  app.patch(
+    '/contacts/:id',
+    {
+      schema: {
+        summary: "Change a contact's name, locale or custom fields (fields are merged; null removes one)",
+        tags: ['contacts'],
+        params: z.object({ id: z.string() }),
+        body: z.object({ name: z.string().trim().min(1).max(200).nullable().optional(), locale: Locale.nullable().optional(), fields: Fields.optional() }),
+        response: { 200: ContactResponse, 400: ErrorResponse, 404: ErrorResponse },
+      },
+    },
+    async (request, reply) => {
+      const contact = await contactRepository.findById(db, request.params.id);
+      if (!contact) return replyError(reply, { code: 'CONTACT_NOT_FOUND', message: `No contact ${request.params.id}.` });
+      const { name, locale, fields } = request.body;
+      const merged = fields === undefined ? undefined : Object.fromEntries(Object.entries({ ...contact.fields, ...fields }).filter(([, v]) => v !== null));
+      const updated = await contactRepository.update(
+        db,
+        contact,
+        { ...(name !== undefined ? { name } : {}), ...(locale !== undefined ? { locale } : {}), ...(merged !== undefined ? { fields: merged } : {}) },
+        deps.clock.now(),
+      );
+      return contactResponse(updated);
     },
   );
 

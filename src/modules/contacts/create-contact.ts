@@ -5,7 +5,7 @@ import type { ContactsDeps } from './contacts.deps.js';
 import type { Contact } from './core/contact.js';
 import { normalisePhone, phoneMatchKey } from './core/phone.js';
 
-export type CreateContactInput = { name: string | null; phone: string };
+export type CreateContactInput = { name: string | null; phone: string; locale?: string | null; fields?: Record<string, unknown> };
 
 /**
  * Creates a contact from a number in any format (normalised to E.164). A number that is already
@@ -28,6 +28,8 @@ export async function createContact(exec: DbExecutor, input: CreateContactInput,
     waId: null,
     bsuid: null,
     profileName: null,
+    locale: input.locale ?? null,
+    fields: input.fields ?? {},
     createdAt: now,
     updatedAt: now,
   });

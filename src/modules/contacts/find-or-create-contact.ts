@@ -7,7 +7,7 @@ import { lookupPhone } from './lookup-phone.js';
 
 function newContact(deps: ContactsDeps, fields: Partial<Contact>): Contact {
   const now = deps.clock.now();
-  return { id: deps.ids.next(), name: null, phone: null, phoneMatchKey: null, waId: null, bsuid: null, profileName: null, createdAt: now, updatedAt: now, ...fields };
+  return { id: deps.ids.next(), name: null, phone: null, phoneMatchKey: null, waId: null, bsuid: null, profileName: null, locale: null, fields: {}, createdAt: now, updatedAt: now, ...fields };
 }
 
 /** The contact for a phone in any format (WhatsApp's country variants included), created if new. */

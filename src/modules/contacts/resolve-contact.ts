@@ -35,6 +35,8 @@ export async function resolveContact(exec: DbExecutor, observed: ObservedIdentit
     waId: observed.waId,
     bsuid: observed.bsuid,
     profileName: observed.profileName,
+    locale: null,
+    fields: {},
     createdAt: now,
     updatedAt: now,
   });

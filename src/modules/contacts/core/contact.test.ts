@@ -9,6 +9,8 @@ const known: Contact = {
   waId: null,
   bsuid: null,
   profileName: null,
+  locale: null,
+  fields: {},
   createdAt: 0,
   updatedAt: 0,
 };

@@ -8,6 +8,10 @@ export type Contact = {
   waId: string | null;
   bsuid: string | null;
   profileName: string | null;
+  /** Language for templates (`es_MX`, `pt_BR`, `en`); null: the business default. */
+  locale: string | null;
+  /** Custom fields (the built-in CRM's, or mapped from an external CRM), for template parameters. */
+  fields: Record<string, unknown>;
   createdAt: number;
   updatedAt: number;
 };
@@ -19,7 +23,7 @@ export type ObservedIdentity = {
   profileName: string | null;
 };
 
-export type ContactPatch = Partial<Pick<Contact, 'name' | 'phone' | 'phoneMatchKey' | 'waId' | 'bsuid' | 'profileName'>>;
+export type ContactPatch = Partial<Pick<Contact, 'name' | 'phone' | 'phoneMatchKey' | 'waId' | 'bsuid' | 'profileName' | 'locale' | 'fields'>>;
 
 /**
  * What to change on a known contact after seeing it in a webhook. A known name is never
