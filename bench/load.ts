@@ -37,6 +37,11 @@ export type LoadResult = {
   /** CPU time over wall time, 1.0 = one core busy the whole run. */
   serverCpu: number | null;
   loadGeneratorCpu: number;
+  /** Cores used meanwhile by everything else on the machine (other engineers' tests…), and VM steal. */
+  otherCpu: number | null;
+  steal: number | null;
+  /** Up to 10 responses slower than 1 s: seconds into the run when they completed, and their latency. */
+  slow: { at: number; ms: number }[];
   startedAt: number;
   finishedAt: number;
 };
@@ -55,6 +60,37 @@ export function processCpuSeconds(pid: number): number | null {
   }
 }
 
+export type CpuSnapshot = { busy: number; steal: number; server: number | null; own: number };
+
+/** Machine-wide busy and steal seconds (/proc/stat), the server's and this process's CPU seconds. */
+export function cpuSnapshot(serverPid?: number): CpuSnapshot {
+  let busy = Number.NaN;
+  let steal = Number.NaN;
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const [user, nice, system, , , irq, softirq, st] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
+    busy = (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS_PER_SECOND;
+    steal = (st ?? 0) / CLOCK_TICKS_PER_SECOND;
+  } catch {
+    // not Linux
+  }
+  const own = process.cpuUsage();
+  return { busy, steal, server: serverPid === undefined ? null : processCpuSeconds(serverPid), own: (own.user + own.system) / 1e6 };
+}
+
+/** CPU shares (1.0 = one core) between two snapshots taken `wallSeconds` apart. */
+export function cpuShares(before: CpuSnapshot, after: CpuSnapshot, wallSeconds: number) {
+  const server = before.server !== null && after.server !== null ? (after.server - before.server) / wallSeconds : null;
+  const own = (after.own - before.own) / wallSeconds;
+  const busy = (after.busy - before.busy) / wallSeconds;
+  return {
+    serverCpu: server,
+    loadGeneratorCpu: own,
+    otherCpu: Number.isFinite(busy) ? Math.max(0, busy - own - (server ?? 0)) : null,
+    steal: Number.isFinite(busy) ? (after.steal - before.steal) / wallSeconds : null,
+  };
+}
+
 export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return Number.NaN;
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
@@ -66,6 +102,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let firstAckSeen = false;
+  const slow: { at: number; ms: number }[] = [];
   const setupRequest = (request: autocannon.Request): autocannon.Request => {
     const { body, signature } = generator.next();
     request.body = body;
@@ -74,8 +111,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
 
   return new Promise<LoadResult>((resolve, reject) => {
-    const serverCpuBefore = options.serverPid === undefined ? null : processCpuSeconds(options.serverPid);
-    const ownCpuBefore = process.cpuUsage();
+    const cpuBefore = cpuSnapshot(options.serverPid);
     const startedAt = performance.now();
     const instance = autocannon(
       {
@@ -89,8 +125,6 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       (error: unknown, result: autocannon.Result) => {
         const finishedAt = performance.now();
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
-        const ownCpu = process.cpuUsage(ownCpuBefore);
-        const serverCpuAfter = options.serverPid === undefined ? null : processCpuSeconds(options.serverPid);
         const wallSeconds = (finishedAt - startedAt) / 1000;
         const sorted = latencies.slice(0, count).sort();
         const statusCodes: Record<string, number> = {};
@@ -108,8 +142,8 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
           p90: percentile(sorted, 90),
           p99: percentile(sorted, 99),
           max: count > 0 ? sorted[count - 1]! : Number.NaN,
-          serverCpu: serverCpuBefore !== null && serverCpuAfter !== null ? (serverCpuAfter - serverCpuBefore) / wallSeconds : null,
-          loadGeneratorCpu: (ownCpu.user + ownCpu.system) / 1e6 / wallSeconds,
+          ...cpuShares(cpuBefore, cpuSnapshot(options.serverPid), wallSeconds),
+          slow,
           startedAt,
           finishedAt,
         });
@@ -122,6 +156,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         latencies = bigger;
       }
       latencies[count++] = ms;
+      if (ms > 1000 && slow.length < 10) slow.push({ at: (performance.now() - startedAt) / 1000, ms });
       if (!firstAckSeen && statusCode >= 200 && statusCode < 300) {
         firstAckSeen = true;
         options.onFirstAck?.(performance.now());

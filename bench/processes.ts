@@ -98,7 +98,7 @@ function stopChild(child: ChildProcess, graceMs: number): Promise<number | null>
 
 /**
  * Spawns `command args` and waits (at most `timeoutMs`) for a stdout line matching `ready`, whose
- * first capture group is the port.
+ * first capture group, if any, is the port.
  */
 export function startServer(options: {
   name: string;
@@ -140,7 +140,7 @@ export function startServer(options: {
       if (!match) return;
       settled = true;
       clearTimeout(timer);
-      const port = Number(match[1]);
+      const port = Number(match[1] ?? 0);
       resolve({
         name: options.name,
         port,

@@ -89,7 +89,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(clock);
 
-  const ingestor = createWebhookIngestor({ db, dialect: database.dialect, queue, clock, ids, appSecret: config.META_APP_SECRET });
+  const ingestor = createWebhookIngestor({ database, queue, clock, ids, appSecret: config.META_APP_SECRET });
   const inboundDeps: InboundDeps = {
     clock,
     ids,

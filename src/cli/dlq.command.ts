@@ -45,7 +45,7 @@ export function registerDlqCommand(program: Command): void {
       const storage = await openStorage(config, createLogger('warn'));
       const { database, queue, clock } = storage;
       try {
-        const ingestor = createWebhookIngestor({ db: database.db, dialect: database.dialect, queue, clock, ids: storage.ids, appSecret: null });
+        const ingestor = createWebhookIngestor({ database, queue, clock, ids: storage.ids, appSecret: null });
         const letters = options.all
           ? await deadLetterRepository.list(database.db, { includeReplayed: false, limit: 100_000 })
           : await Promise.all(ids.map(async (id) => (await deadLetterRepository.get(database.db, id)) ?? id));

@@ -5,12 +5,17 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { migrationProvider } from './migrations/index.js';
+import { WalSync } from './wal-sync.js';
 
 export type DialectName = 'sqlite' | 'postgres';
 
 export type DatabaseHandle = {
   db: Db;
   dialect: DialectName;
+  /** The SQLite connection itself, for the few hot paths that run prepared statements directly. */
+  sqlite?: SQLite.Database;
+  /** Fsyncs SQLite's WAL off the event loop (file databases only). */
+  walSync?: WalSync;
   close(): Promise<void>;
 };
 
@@ -42,8 +47,39 @@ function connectSqlite(path: string): DatabaseHandle {
   sqlite.pragma('synchronous = FULL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return { db, dialect: 'sqlite', close: () => db.destroy() };
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const walSync = path === ':memory:' ? undefined : new WalSync(`${path}-wal`);
+  return {
+    db,
+    dialect: 'sqlite',
+    sqlite,
+    ...(walSync ? { walSync } : {}),
+    close: async () => {
+      await walSync?.close();
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Kysely prepares every statement anew; preparing costs more than running most of ours. The
+ * same SQL text reuses its prepared statement (bounded, oldest dropped first). Safe because
+ * better-sqlite3 runs statements synchronously, one at a time, on this single connection.
+ */
+function withStatementCache(sqlite: SQLite.Database, limit = 500): { prepare: SQLite.Database['prepare']; close(): void } {
+  const statements = new Map<string, SQLite.Statement>();
+  return {
+    prepare: ((sql: string) => {
+      let statement = statements.get(sql);
+      if (!statement) {
+        statement = sqlite.prepare(sql);
+        if (statements.size >= limit) statements.delete(statements.keys().next().value!);
+        statements.set(sql, statement);
+      }
+      return statement;
+    }) as SQLite.Database['prepare'],
+    close: () => sqlite.close(),
+  };
 }
 
 /** Brings the schema to the latest migration; throws with the failing migration's error. */

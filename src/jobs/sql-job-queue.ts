@@ -26,6 +26,8 @@ export type BatchRunner = {
   run(trx: ControlledTransaction<Database>, job: JobRow): Promise<void>;
   /** Decides, after a failure, whether the job is retried later or dead-lettered. */
   onFailure(job: JobRow, error: unknown): FailureOutcome;
+  /** Told after the commit, once per job completed. */
+  onDone?(job: JobRow): void;
 };
 
 /**
@@ -48,23 +50,29 @@ export class SqlJobQueue {
     private readonly defaultMaxAttempts: number,
   ) {}
 
-  /** Adds jobs inside the caller's transaction. Jobs whose `dedupeKey` already exists are skipped. */
-  async enqueue(exec: DbExecutor, jobs: NewJob[]): Promise<void> {
-    if (jobs.length === 0) return;
-    const now = this.clock.now();
-    const rows = jobs.map((job) => ({
+  /** The row a new job is stored as. */
+  newRow(job: NewJob, now: number): JobRow {
+    return {
       id: this.ids.next(),
       name: job.name,
       payload: JSON.stringify(job.payload),
       dedupe_key: job.dedupeKey ?? null,
-      state: 'pending' as const,
+      state: 'pending',
       attempts: 0,
       max_attempts: job.maxAttempts ?? this.defaultMaxAttempts,
       run_at: job.runAt ?? now,
       last_error: null,
+      locked_until: null,
       created_at: now,
       updated_at: now,
-    }));
+    };
+  }
+
+  /** Adds jobs inside the caller's transaction. Jobs whose `dedupeKey` already exists are skipped. */
+  async enqueue(exec: DbExecutor, jobs: NewJob[]): Promise<void> {
+    if (jobs.length === 0) return;
+    const now = this.clock.now();
+    const rows = jobs.map((job) => this.newRow(job, now));
     const chunk = maxRowsPerInsert(this.dialect, 13);
     for (let i = 0; i < rows.length; i += chunk) {
       await exec
@@ -89,7 +97,23 @@ export class SqlJobQueue {
    * Claims up to `limit` due jobs and runs `run` for each inside one transaction, each job in its
    * own savepoint so that one failure does not undo the others. Returns how many jobs were claimed.
    */
-  async runBatch(limit: number, names: readonly string[], runner: BatchRunner): Promise<number> {
+  async runBatch(limit: number, names: readonly string[], runner: BatchRunner, budgetMs = Number.POSITIVE_INFINITY): Promise<number> {
+    // Optimistic first: no savepoint per job, one UPDATE marks the batch done. Only when a job
+    // fails is the batch rolled back and run again with each job in its own savepoint, so that
+    // the failure is recorded without undoing the others. Handlers are idempotent, so running
+    // the successful ones twice is harmless.
+    const fast = await this.claimAndRun(limit, names, runner, budgetMs, false);
+    return fast ?? (await this.claimAndRun(limit, names, runner, budgetMs, true))!;
+  }
+
+  /** Returns how many jobs were processed, or null when a job failed in an unisolated batch (rolled back). */
+  private async claimAndRun(
+    limit: number,
+    names: readonly string[],
+    runner: BatchRunner,
+    budgetMs: number,
+    isolate: boolean,
+  ): Promise<number | null> {
     const trx = await this.database.startTransaction().execute();
     try {
       const now = this.clock.now();
@@ -106,31 +130,52 @@ export class SqlJobQueue {
         this.dialect,
       ).execute();
 
+      const startedAt = performance.now();
+      const done: JobRow[] = [];
+      let processed = 0;
       for (const [index, job] of claimed.entries()) {
+        // On SQLite the batch holds the only connection: past its time budget it commits what it
+        // has, and the rest (still pending, their locks released) goes to the next batch.
+        if (processed > 0 && performance.now() - startedAt > budgetMs) break;
+        processed++;
+        if (!isolate) {
+          try {
+            await runner.run(trx, job);
+          } catch {
+            await trx.rollback().execute();
+            return null;
+          }
+          done.push(job);
+          continue;
+        }
         const savepoint = `job_${index}`;
         const inner = await trx.savepoint(savepoint).execute();
         try {
           await runner.run(inner, job);
           await inner.releaseSavepoint(savepoint).execute();
-          await this.markDone(trx, job);
+          done.push(job);
         } catch (error) {
           await inner.rollbackToSavepoint(savepoint).execute();
           await this.recordFailure(trx, job, runner.onFailure(job, error));
         }
       }
+      await this.markDone(trx, done);
       await trx.commit().execute();
-      return claimed.length;
+      for (const job of done) runner.onDone?.(job);
+      return processed;
     } catch (error) {
       await trx.rollback().execute().catch(() => undefined);
       throw error;
     }
   }
 
-  private async markDone(trx: DbExecutor, job: JobRow): Promise<void> {
+
+  private async markDone(trx: DbExecutor, jobs: JobRow[]): Promise<void> {
+    if (jobs.length === 0) return;
     await trx
       .updateTable('jobs')
-      .set({ state: 'done', attempts: job.attempts + 1, last_error: null, updated_at: this.clock.now() })
-      .where('id', '=', job.id)
+      .set((eb) => ({ state: 'done', attempts: eb('attempts', '+', 1), last_error: null, updated_at: this.clock.now() }))
+      .where('id', 'in', jobs.map((j) => j.id))
       .execute();
   }
 
@@ -200,7 +245,7 @@ export class SqlJobQueue {
   /** Records how a lease job ended. */
   async settleLeased(job: JobRow, outcome: { kind: 'done' } | FailureOutcome): Promise<void> {
     await this.database.transaction().execute(async (trx) => {
-      if (outcome.kind === 'done') await this.markDone(trx, job);
+      if (outcome.kind === 'done') await this.markDone(trx, [job]);
       else await this.recordFailure(trx, job, outcome);
       await trx.updateTable('jobs').set({ locked_until: null }).where('id', '=', job.id).execute();
     });

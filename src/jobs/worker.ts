@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { PermanentJobError, type JobContext, type JobDefinition } from './job-definition.js';
@@ -7,6 +7,12 @@ import type { FailureOutcome, JobRow, SqlJobQueue } from './sql-job-queue.js';
 
 export type WorkerOptions = {
   batchSize: number;
+  /**
+   * How long one transactional batch may run before it commits (default 20 ms). On SQLite the
+   * batch holds the only connection, so webhooks wait for it: a short budget keeps their
+   * acknowledgements fast while a backlog drains.
+   */
+  batchBudgetMs?: number;
   /** Lease jobs claimed and run concurrently per round (default 8). */
   leasedBatchSize?: number;
   /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
@@ -76,10 +82,19 @@ export class Worker {
     const byMode = (mode: 'transaction' | 'lease') =>
       [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
     const transactional = byMode('transaction');
-    const claimed = transactional.length === 0 ? 0 : await this.queue.runBatch(this.options.batchSize, transactional, {
-      run: (trx, job) => this.execute(trx, job),
-      onFailure: (job, error) => this.onFailure(job, error),
-    });
+    const claimed =
+      transactional.length === 0
+        ? 0
+        : await this.queue.runBatch(
+            this.options.batchSize,
+            transactional,
+            {
+              run: (trx, job) => this.execute(trx, job),
+              onFailure: (job, error) => this.onFailure(job, error),
+              onDone: (job) => this.options.onProcessed?.(job, 'done'),
+            },
+            this.options.batchBudgetMs ?? 20,
+          );
     return claimed + (await this.runLeased(byMode('lease')));
   }
 
@@ -92,6 +107,7 @@ export class Worker {
         try {
           await this.execute(this.queue.database, job);
           await this.queue.settleLeased(job, { kind: 'done' });
+          this.options.onProcessed?.(job, 'done');
         } catch (error) {
           await this.queue.settleLeased(job, this.onFailure(job, error));
         }
@@ -105,9 +121,14 @@ export class Worker {
     if (!definition) throw new InvalidPayloadError(`no handler for job ${job.name}`);
     const payload = definition.payload.safeParse(JSON.parse(job.payload));
     if (!payload.success) throw new InvalidPayloadError(payload.error.message);
-    const log = this.options.log.child({ jobId: job.id, job: job.name });
-    await definition.handle(payload.data, { trx, jobId: job.id, attempt: job.attempts + 1, log });
-    this.options.onProcessed?.(job, 'done');
+    await definition.handle(payload.data, { trx, jobId: job.id, attempt: job.attempts + 1, log: this.jobLog(job) });
+  }
+
+  /** A child logger is made only when a handler logs: most jobs never do, and making one per job is not free. */
+  private jobLog(job: JobRow): Logger {
+    let child: Logger | undefined;
+    const parent = this.options.log;
+    return new Proxy(parent, { get: (_target, property) => Reflect.get((child ??= parent.child({ jobId: job.id, job: job.name })), property) });
   }
 
   private onFailure(job: JobRow, error: unknown): FailureOutcome {
@@ -140,6 +161,9 @@ export class Worker {
         this.options.log.error({ err: error }, 'worker batch failed');
       }
       if (claimed === 0 && this.running) await this.idle();
+      // better-sqlite3 answers every await at once, so without this a draining backlog would
+      // never let the event loop reach the HTTP server (Meta would time out and redeliver).
+      else await yieldToEventLoop();
     }
   }
 

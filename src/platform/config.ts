@@ -23,7 +23,7 @@ const ConfigFields = z.object({
   SWITCHBOARD_API_TOKEN: z.string().min(16, 'must be at least 16 characters'),
   DEFAULT_REGION: IsoRegion.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(200),
+  WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
 

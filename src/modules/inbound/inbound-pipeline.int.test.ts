@@ -67,7 +67,7 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     }
     clock = new ManualClock(Date.UTC(2026, 10, 1));
     queue = new SqlJobQueue(database.db, database.dialect, clock, uuidGenerator, 5);
-    ingestor = createWebhookIngestor({ db: database.db, dialect: database.dialect, queue, clock, ids: uuidGenerator, appSecret: SECRET });
+    ingestor = createWebhookIngestor({ database, queue, clock, ids: uuidGenerator, appSecret: SECRET });
     worker = new Worker(queue, [processInboundEventJob(deps())], { batchSize: 100, pollIntervalMs: 10, clock, log: createLogger('silent') });
   });
 

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DialectName } from '../../db/connect.js';
-import type { Db } from '../../db/database.js';
+import type { DatabaseHandle } from '../../db/connect.js';
 import { deadLetterRepository } from '../../jobs/dead-letter.repository.js';
 import type { SqlJobQueue } from '../../jobs/sql-job-queue.js';
 import type { Clock } from '../../platform/clock.js';
@@ -8,13 +7,13 @@ import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import { GroupCommitter } from '../../platform/group-commit.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { parseWebhookEnvelope } from './core/parse-webhook.js';
-import { inboxRepository, type InboxEvent } from './inbox.repository.js';
+import type { InboxEvent } from './inbox.repository.js';
+import { createInboxWriter } from './inbox-writer.js';
 import { PROCESS_INBOUND_EVENT } from './process-inbound-event.job.js';
 import { isValidSignature } from './webhook-signature.js';
 
 export type IngestDeps = {
-  db: Db;
-  dialect: DialectName;
+  database: DatabaseHandle;
   queue: SqlJobQueue;
   clock: Clock;
   ids: IdGenerator;
@@ -38,20 +37,15 @@ export type WebhookIngestor = {
 const invalidBody = (reason: string) => new AppError('WEBHOOK_BODY_INVALID', `Signed, but not a WhatsApp webhook: ${reason}.`);
 
 export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
+  const write = createInboxWriter(deps.database, deps.queue, deps.clock);
   const committer = new GroupCommitter<InboxEvent, void>(async (events) => {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    await deps.db.transaction().execute(async (trx) => {
-      await inboxRepository.insertMany(trx, deps.dialect, unique);
-      await deps.queue.enqueue(
-        trx,
-        unique.map((event) => ({
-          name: PROCESS_INBOUND_EVENT,
-          payload: { eventId: event.id },
-          // The job is keyed by the body's hash, like the event: a redelivered body is never processed twice.
-          dedupeKey: `${PROCESS_INBOUND_EVENT}:${event.id}`,
-        })),
-      );
-    });
+    await write(unique, (event) => ({
+      name: PROCESS_INBOUND_EVENT,
+      payload: { eventId: event.id },
+      // The job is keyed by the body's hash, like the event: a redelivered body is never processed twice.
+      dedupeKey: `${PROCESS_INBOUND_EVENT}:${event.id}`,
+    }));
     deps.queue.notify();
     return events.map(() => undefined);
   });
@@ -73,7 +67,7 @@ export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
   }
 
   async function deadLetter(body: string, reason: string): Promise<Result<never>> {
-    await deadLetterRepository.insert(deps.db, {
+    await deadLetterRepository.insert(deps.database.db, {
       id: deps.ids.next(),
       source: 'webhook',
       code: 'WEBHOOK_BODY_INVALID',

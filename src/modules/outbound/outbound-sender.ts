@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { DialectName } from '../../db/connect.js';
 import type { Db, DbExecutor } from '../../db/database.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../jobs/retry-schedule.js';
@@ -251,6 +251,7 @@ export class OutboundSender {
         this.deps.log.error({ err: error }, 'outbound sender round failed');
       }
       if (claimed === 0 && this.running) await this.idle();
+      else await yieldToEventLoop();
     }
   }
 
