@@ -7,17 +7,23 @@ import { createJobsMetrics } from './jobs/jobs.metrics.js';
 import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { Worker } from './jobs/worker.js';
 import { createInboundMetrics, createWebhookIngestor, processInboundEventJob, type InboundDeps, type WebhookIngestor } from './modules/inbound/index.js';
+import { buildKeywordMatcher, type ConsentPolicy } from './modules/consent/index.js';
 import { downloadMediaJob, MediaStore } from './modules/media/index.js';
 import { NumberDirectory } from './modules/numbers/index.js';
 import {
+  CONSENT_REPLY,
+  consentReplyJob,
   createOutboundMetrics,
   GraphClient,
   markAsReadJob,
   MemoryRateLimiter,
   OutboundSender,
   RedisRateLimiter,
+  type QueueMessageDeps,
   type RateLimiter,
 } from './modules/outbound/index.js';
+import { retentionPurgeJob, scheduleRetentionPurge } from './modules/privacy/index.js';
+import { GraphTemplatesClient, syncTemplates, type TemplatesDeps } from './modules/templates/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Config, StorageConfig } from './platform/config.js';
 import { uuidGenerator, type IdGenerator } from './platform/ids.js';
@@ -64,6 +70,8 @@ export function numberDirectory(config: Config, storage: Storage): NumberDirecto
 
 export type Switchboard = {
   app: FastifyInstance | null;
+  /** Full template sync with Meta (all pages, every WABA); run at start and on demand. */
+  syncTemplates(): ReturnType<typeof syncTemplates>;
   worker: Worker | null;
   sender: OutboundSender | null;
   storage: Storage;
@@ -84,18 +92,39 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const jobsMetrics = createJobsMetrics(registry, async () => ({ ...(await queue.stats()), deadLetters: await deadLetterRepository.count(db) }));
 
   const numbers = numberDirectory(config, storage);
-  const graph = new GraphClient({ baseUrl: config.GRAPH_API_BASE_URL, version: config.GRAPH_API_VERSION, timeoutMs: config.GRAPH_API_TIMEOUT_MS });
+  const graphOptions = { baseUrl: config.GRAPH_API_BASE_URL, version: config.GRAPH_API_VERSION, timeoutMs: config.GRAPH_API_TIMEOUT_MS };
+  const graph = new GraphClient(graphOptions);
+  const templatesApi = new GraphTemplatesClient(graph, graphOptions);
   const mediaStore = new MediaStore(config.MEDIA_DIR);
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(clock);
 
   const ingestor = createWebhookIngestor({ database, queue, clock, ids, appSecret: config.META_APP_SECRET });
+  const consentPolicy: ConsentPolicy = {
+    marketing: config.CONSENT_MARKETING_POLICY,
+    utility: config.CONSENT_UTILITY_POLICY,
+    authentication: config.CONSENT_AUTHENTICATION_POLICY,
+  };
+  const keywords = (list: string | undefined) => (list ?? '').split(',').map((k) => k.trim()).filter(Boolean);
+  const keywordMatcher = buildKeywordMatcher({
+    optOut: { configured: keywords(config.CONSENT_OPT_OUT_KEYWORDS) },
+    optIn: { configured: keywords(config.CONSENT_OPT_IN_KEYWORDS) },
+    remove: keywords(config.CONSENT_IGNORED_KEYWORDS),
+  });
+  const privacySalt = config.PRIVACY_SALT ?? null;
+  const enqueue: InboundDeps['enqueue'] = (exec, jobs) => queue.enqueue(exec, jobs);
   const inboundDeps: InboundDeps = {
     clock,
     ids,
     defaultRegion: config.DEFAULT_REGION,
-    enqueue: (exec, jobs) => queue.enqueue(exec, jobs),
+    enqueue,
     markInboundAsRead: config.MARK_INBOUND_AS_READ,
+    keywordMatcher,
+    privacySalt,
+    onConsentKeyword: async (exec, change) => {
+      if (!(change.action === 'opt_out' ? config.CONSENT_OPT_OUT_REPLY : config.CONSENT_OPT_IN_REPLY)) return;
+      await enqueue(exec, [{ name: CONSENT_REPLY, payload: change, dedupeKey: `${CONSENT_REPLY}:${change.wamid}` }]);
+    },
   };
 
   const sender = roles.worker
@@ -117,19 +146,53 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
           pollIntervalMs: 250,
           maxInlineWaitMs: 2_000,
           tokenExpiredPauseMs: 60_000,
+          consentPolicy,
         },
       })
     : null;
+  const templatesDeps: TemplatesDeps = {
+    db,
+    clock,
+    ids,
+    numbers,
+    api: templatesApi,
+    defaultLocale: config.TEMPLATE_DEFAULT_LANGUAGE,
+    timeZone: config.TEMPLATE_TIME_ZONE,
+  };
+  const queueDeps: QueueMessageDeps = {
+    db,
+    clock,
+    ids,
+    numbers,
+    defaultRegion: config.DEFAULT_REGION,
+    templateDefaultLanguage: config.TEMPLATE_DEFAULT_LANGUAGE,
+    templateTimeZone: config.TEMPLATE_TIME_ZONE,
+    // In a process without a sender (`serve` with workers elsewhere), the sender's poll picks messages up.
+    onQueued: () => sender?.notify(),
+    consentPolicy,
+    privacySalt,
+  };
 
   const worker = roles.worker
-    ? new Worker(queue, [processInboundEventJob(inboundDeps), downloadMediaJob({ graph, numbers, store: mediaStore, clock }), markAsReadJob({ graph, numbers })], {
+    ? new Worker(
+        queue,
+        [
+          processInboundEventJob(inboundDeps),
+          downloadMediaJob({ graph, numbers, store: mediaStore, clock }),
+          markAsReadJob({ graph, numbers }),
+          consentReplyJob(queueDeps, { opt_out: config.CONSENT_OPT_OUT_REPLY, opt_in: config.CONSENT_OPT_IN_REPLY }),
+          ...(config.RETENTION_DAYS ? [retentionPurgeJob({ db, store: mediaStore, clock, days: config.RETENTION_DAYS, enqueue })] : []),
+        ],
+        {
         batchSize: config.WORKER_BATCH_SIZE,
         pollIntervalMs: 500,
         clock,
         log,
         onProcessed: (job, outcome) => jobsMetrics.processed.inc({ job: job.name, outcome }),
-      })
+        },
+      )
     : null;
+  if (worker && config.RETENTION_DAYS) await scheduleRetentionPurge(db, enqueue, clock.now());
 
   const app = roles.http
     ? await buildApp({
@@ -145,13 +208,15 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         numbers,
         graph,
         mediaStore,
-        // In a process without a sender (`serve` with workers elsewhere), the sender's poll picks messages up.
-        onMessageQueued: () => sender?.notify(),
+        queueDeps,
+        privacySalt,
+        templates: templatesDeps,
       })
     : null;
 
   return {
     app,
+    syncTemplates: () => syncTemplates(templatesDeps),
     worker,
     sender,
     storage,
@@ -164,6 +229,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
       await sender?.stop();
       await worker?.stop();
       await graph.close();
+      await templatesApi.close();
       redis?.disconnect();
       await database.close();
     },
@@ -176,5 +242,12 @@ export async function startSwitchboard(config: Config, log: Logger, roles: { htt
   if (switchboard.app) await switchboard.app.listen({ port: config.PORT, host: config.HOST });
   switchboard.worker?.start();
   switchboard.sender?.start();
+  if (switchboard.worker && (await switchboard.numbers.list()).length > 0) {
+    // The catalogue is fetched in the background: start-up never waits on Meta.
+    void switchboard.syncTemplates().then(
+      (counts) => log.info({ templates: counts }, 'templates synced'),
+      (error: unknown) => log.warn({ err: error }, 'template sync failed; POST /api/v1/templates/sync retries'),
+    );
+  }
   return switchboard;
 }

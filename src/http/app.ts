@@ -6,7 +6,11 @@ import { contactsRoutes, type ContactsDeps } from '../modules/contacts/index.js'
 import { webhookRoutes, type InboundMetrics, type WebhookIngestor } from '../modules/inbound/index.js';
 import { mediaRoutes, type MediaStore } from '../modules/media/index.js';
 import { numbersRoutes, type NumberDirectory } from '../modules/numbers/index.js';
-import { messagesRoutes, serviceWindowsOf, type GraphClient } from '../modules/outbound/index.js';
+import { auditRoutes, registerAuditHooks } from '../modules/audit/index.js';
+import { consentRoutes } from '../modules/consent/index.js';
+import { messagesRoutes, serviceWindowsOf, type GraphClient, type QueueMessageDeps } from '../modules/outbound/index.js';
+import { privacyRoutes } from '../modules/privacy/index.js';
+import { templatesRoutes, type TemplatesDeps } from '../modules/templates/index.js';
 import { timelineRoutes } from '../modules/timeline/index.js';
 
 import type { Logger } from '../platform/logger.js';
@@ -29,7 +33,9 @@ export type AppDeps = {
   numbers: NumberDirectory;
   graph: GraphClient;
   mediaStore: MediaStore;
-  onMessageQueued: () => void;
+  queueDeps: QueueMessageDeps;
+  privacySalt: string | null;
+  templates: TemplatesDeps;
 };
 
 /** Assembles the HTTP surface: Meta's webhook, the REST API under /api/v1, and the ops endpoints. */
@@ -78,17 +84,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       api.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
       await api.register(async (authed) => {
         authed.addHook('onRequest', bearerAuth(deps.apiToken));
-        const { clock, ids, defaultRegion } = deps.contacts;
+        const { clock, ids } = deps.contacts;
+        // Every change made through the API is on the audit trail (GET /api/v1/audit).
+        const audit = registerAuditHooks(authed, { db: deps.db, clock, ids, log: deps.log });
+        app.addHook('onClose', () => audit.idle());
         await authed.register(contactsRoutes, {
           db: deps.db,
           deps: deps.contacts,
           serviceWindows: (contactId) => serviceWindowsOf(deps.db, contactId, clock.now()),
         });
         await authed.register(timelineRoutes, { db: deps.db });
-        await authed.register(messagesRoutes, {
-          db: deps.db,
-          deps: { db: deps.db, clock, ids, numbers: deps.numbers, defaultRegion, onQueued: deps.onMessageQueued },
-        });
+        await authed.register(messagesRoutes, { db: deps.db, deps: deps.queueDeps });
+        await authed.register(consentRoutes, { db: deps.db, deps: { clock, ids } });
+        await authed.register(privacyRoutes, { db: deps.db, store: deps.mediaStore, clock, salt: deps.privacySalt });
+        await authed.register(auditRoutes, { db: deps.db });
+        await authed.register(templatesRoutes, { db: deps.db, deps: deps.templates });
         await authed.register(numbersRoutes, { numbers: deps.numbers });
         await authed.register(mediaRoutes, { db: deps.db, store: deps.mediaStore, graph: deps.graph, numbers: deps.numbers, clock, ids });
       });

@@ -1,8 +1,11 @@
+import { TEMPLATE_ERROR_STATUS } from '../modules/templates/index.js';
+
 /**
  * The one table from stable error codes to HTTP statuses. A code not listed here is a bug in
  * the caller and answers 500.
  */
 const STATUS_BY_CODE: Record<string, number> = {
+  ...TEMPLATE_ERROR_STATUS,
   VALIDATION_FAILED: 400,
   BODY_INVALID: 400,
   WEBHOOK_BODY_INVALID: 400,
@@ -32,6 +35,7 @@ const STATUS_BY_CODE: Record<string, number> = {
   NOT_READY: 503,
   SECRET_KEY_MISSING: 503,
   WHATSAPP_TOKEN_EXPIRED: 503,
+  PRIVACY_SALT_MISSING: 503,
 };
 
 export function httpStatusFor(code: string): number {

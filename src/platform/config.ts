@@ -46,12 +46,35 @@ const ConfigFields = z.object({
   OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
   OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(32),
   MEDIA_DIR: z.string().min(1).default('./data/media'),
+
+  /** The template language for contacts whose locale is unknown (Meta's codes: en_US, pt_BR, …). */
+  TEMPLATE_DEFAULT_LANGUAGE: z.string().regex(/^[a-z]{2,3}(_[A-Z]{2})?$/, 'must be a language code such as en_US').default('en_US'),
+  /** Time zone for date and time template parameters. */
+  TEMPLATE_TIME_ZONE: z.string().min(1).default('UTC'),
+  /** Salts the hashes an erased person leaves behind (so their opt-out is still honoured). Never change it. */
+  PRIVACY_SALT: z.string().min(16, 'must be at least 16 characters, and must never change').optional(),
+  /** Purge message bodies and media older than this many days; unset keeps everything. */
+  RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).optional(),
+  CONSENT_MARKETING_POLICY: z.enum(['respect-opt-out', 'require-opt-in']).default('respect-opt-out'),
+  CONSENT_UTILITY_POLICY: z.enum(['ignore-opt-out', 'respect-opt-out', 'require-opt-in']).default('ignore-opt-out'),
+  CONSENT_AUTHENTICATION_POLICY: z.enum(['ignore-opt-out', 'respect-opt-out', 'require-opt-in']).default('ignore-opt-out'),
+  /** Extra opt-out / opt-in keywords, comma-separated, matched like the built-in ones (whole message). */
+  CONSENT_OPT_OUT_KEYWORDS: z.string().optional(),
+  CONSENT_OPT_IN_KEYWORDS: z.string().optional(),
+  /** Built-in keywords to ignore (e.g. CANCEL where customers use it about orders), comma-separated. */
+  CONSENT_IGNORED_KEYWORDS: z.string().optional(),
+  /** A reply sent when a keyword opts someone out (or back in); unset sends nothing. */
+  CONSENT_OPT_OUT_REPLY: z.string().min(1).max(4096).optional(),
+  CONSENT_OPT_IN_REPLY: z.string().min(1).max(4096).optional(),
 });
 
 const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
   // A number from the environment needs its token, and the other way round.
   if (config.WHATSAPP_PHONE_NUMBER_ID && !config.WHATSAPP_ACCESS_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['WHATSAPP_ACCESS_TOKEN'], message: 'is required when WHATSAPP_PHONE_NUMBER_ID is set' });
+  }
+  if (config.WHATSAPP_PHONE_NUMBER_ID && !config.WHATSAPP_BUSINESS_ACCOUNT_ID) {
+    ctx.addIssue({ code: 'custom', path: ['WHATSAPP_BUSINESS_ACCOUNT_ID'], message: 'is required when WHATSAPP_PHONE_NUMBER_ID is set (templates live in the WABA)' });
   }
   if (config.WHATSAPP_ACCESS_TOKEN && !config.WHATSAPP_PHONE_NUMBER_ID) {
     ctx.addIssue({ code: 'custom', path: ['WHATSAPP_PHONE_NUMBER_ID'], message: 'is required when WHATSAPP_ACCESS_TOKEN is set' });
@@ -97,7 +120,7 @@ function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   return parsed.data;
 }
 
-const SECRET_KEYS = ['META_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'SWITCHBOARD_API_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'SWITCHBOARD_SECRET_KEY'] as const;
+const SECRET_KEYS = ['META_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'SWITCHBOARD_API_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'SWITCHBOARD_SECRET_KEY', 'PRIVACY_SALT'] as const;
 
 /** The configuration with secrets masked, for start-up logs. */
 export function redactedConfig(config: Config): Record<string, unknown> {

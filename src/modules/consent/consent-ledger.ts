@@ -1,8 +1,9 @@
-import type { DbExecutor } from '../../db/database.js';
+import type { ConsentEventTable, DbExecutor } from '../../db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { IdGenerator } from '../../platform/ids.js';
+import type { ConsentCategory, LedgerEvent } from './core/consent-state.js';
 
-export type ConsentCategory = 'marketing' | 'utility' | 'authentication' | 'service';
+export type { ConsentCategory } from './core/consent-state.js';
 
 export type ConsentChange = {
   contactId: string;
@@ -10,7 +11,7 @@ export type ConsentChange = {
   businessPhoneNumberId: string | null;
   category: ConsentCategory;
   action: 'opt_in' | 'opt_out';
-  /** Where it came from: `user_preferences`, `meta_error_131050`, `api`, … */
+  /** Where it came from: `user_preferences`, `meta_error_131050`, `inbound_keyword`, `api`, `erasure_tombstone`, … */
   source: string;
   /** What proves it: the message, the webhook, the form. */
   evidence: string | null;
@@ -21,10 +22,10 @@ export type ConsentDeps = { clock: Clock; ids: IdGenerator };
 
 /**
  * The consent ledger: changes are appended, never edited, and the latest by time decides. An
- * identical change already on record (same source, time and evidence: a webhook replayed) is not
- * recorded twice.
+ * identical change already on record (same category, action, number, source, time and evidence:
+ * a webhook or job replayed) is not recorded twice. Returns whether a row was added.
  */
-export async function recordConsentChange(exec: DbExecutor, change: ConsentChange, deps: ConsentDeps): Promise<void> {
+export async function recordConsentChange(exec: DbExecutor, change: ConsentChange, deps: ConsentDeps): Promise<boolean> {
   const duplicate = await exec
     .selectFrom('consent_events')
     .select('id')
@@ -33,8 +34,12 @@ export async function recordConsentChange(exec: DbExecutor, change: ConsentChang
     .where('action', '=', change.action)
     .where('source', '=', change.source)
     .where('occurred_at', '=', change.occurredAt)
+    .where((eb) =>
+      change.businessPhoneNumberId === null ? eb('business_phone_number_id', 'is', null) : eb('business_phone_number_id', '=', change.businessPhoneNumberId),
+    )
+    .where((eb) => (change.evidence === null ? eb('evidence', 'is', null) : eb('evidence', '=', change.evidence)))
     .executeTakeFirst();
-  if (duplicate) return;
+  if (duplicate) return false;
   await exec
     .insertInto('consent_events')
     .values({
@@ -49,6 +54,7 @@ export async function recordConsentChange(exec: DbExecutor, change: ConsentChang
       created_at: deps.clock.now(),
     })
     .execute();
+  return true;
 }
 
 /** Whether the contact's latest word on this category (for this number, or for all) is an opt-out. */
@@ -61,7 +67,51 @@ export async function isOptedOut(exec: DbExecutor, contactId: string, businessPh
     .where((eb) => eb.or([eb('business_phone_number_id', 'is', null), eb('business_phone_number_id', '=', businessPhoneNumberId)]))
     .orderBy('occurred_at', 'desc')
     .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
     .limit(1)
     .executeTakeFirst();
   return latest?.action === 'opt_out';
 }
+
+export type ConsentEventRow = ConsentEventTable;
+
+export function toLedgerEvent(row: ConsentEventRow): LedgerEvent {
+  return {
+    id: row.id,
+    category: row.category,
+    businessPhoneNumberId: row.business_phone_number_id,
+    action: row.action,
+    source: row.source,
+    occurredAt: Number(row.occurred_at),
+    createdAt: Number(row.created_at),
+  };
+}
+
+export const consentRepository = {
+  /** The contact's whole ledger, oldest first. */
+  async ledger(exec: DbExecutor, contactId: string): Promise<ConsentEventRow[]> {
+    return exec
+      .selectFrom('consent_events')
+      .selectAll()
+      .where('contact_id', '=', contactId)
+      .orderBy('occurred_at')
+      .orderBy('created_at')
+      .orderBy('id')
+      .execute();
+  },
+
+  /** The contact's events for one category that apply to `businessPhoneNumberId` (its own and the global ones). */
+  async forNumber(exec: DbExecutor, contactId: string, category: ConsentCategory, businessPhoneNumberId: string | null): Promise<ConsentEventRow[]> {
+    return exec
+      .selectFrom('consent_events')
+      .selectAll()
+      .where('contact_id', '=', contactId)
+      .where('category', '=', category)
+      .where((eb) =>
+        businessPhoneNumberId === null
+          ? eb('business_phone_number_id', 'is', null)
+          : eb.or([eb('business_phone_number_id', 'is', null), eb('business_phone_number_id', '=', businessPhoneNumberId)]),
+      )
+      .execute();
+  },
+};

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { buildKeywordMatcher } from '../consent/index.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { deadLetterRepository } from '../../jobs/dead-letter.repository.js';
 import { replayDeadLetter } from '../../jobs/replay-dead-letters.js';
@@ -53,6 +54,8 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     defaultRegion: 'US',
     enqueue: (exec: Parameters<SqlJobQueue['enqueue']>[0], jobs: Parameters<SqlJobQueue['enqueue']>[1]) => queue.enqueue(exec, jobs),
     markInboundAsRead: false,
+    keywordMatcher: buildKeywordMatcher({}),
+    privacySalt: null,
   });
 
   beforeAll(async () => {

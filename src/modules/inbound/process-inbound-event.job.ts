@@ -2,10 +2,12 @@ import { z } from 'zod';
 import type { DbExecutor } from '../../db/database.js';
 import type { JobDefinition, NewJob } from '../../jobs/job-definition.js';
 import type { Logger } from '../../platform/logger.js';
-import { recordConsentChange } from '../consent/index.js';
+import { applyConsentKeyword, keywordTextOf, recordConsentChange, type KeywordMatcher } from '../consent/index.js';
 import { changeContactBsuid, changeContactNumber, resolveContact, type ContactsDeps } from '../contacts/index.js';
 import { recordInboundMedia } from '../media/index.js';
 import { confirmSendFromStatus, MARK_AS_READ } from '../outbound/index.js';
+import { reapplyErasureTombstone } from '../privacy/index.js';
+import { applyTemplateWebhook, isTemplateWebhookField } from '../templates/index.js';
 import {
   messageRepository,
   recordEchoedMessage,
@@ -27,6 +29,12 @@ export type InboundDeps = ContactsDeps &
     enqueue: (exec: DbExecutor, jobs: NewJob[]) => Promise<void>;
     /** Send Meta a read receipt for every inbound message (setting MARK_INBOUND_AS_READ). */
     markInboundAsRead: boolean;
+    /** Opt-out / opt-in keywords (built-in plus configured). */
+    keywordMatcher: KeywordMatcher;
+    /** Salt of erasure tombstones; null when erasure is not configured (no tombstones exist then). */
+    privacySalt: string | null;
+    /** Called after a keyword changed someone's consent (a confirmation reply, …); runs in the same transaction. */
+    onConsentKeyword?: (exec: DbExecutor, change: { contactId: string; businessPhoneNumberId: string | null; action: 'opt_out' | 'opt_in'; wamid: string }) => Promise<void>;
   };
 
 const observed = (identity: UserIdentity) => ({ waId: identity.waId, bsuid: identity.bsuid, profileName: identity.profileName });
@@ -36,8 +44,17 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
   switch (event.kind) {
     case 'message_received': {
       const contact = await resolveContact(exec, observed(event.from), deps);
+      // Someone erased earlier who writes again: their opt-out comes back with them.
+      if (deps.privacySalt) await reapplyErasureTombstone(exec, contact, { salt: deps.privacySalt }, deps);
       await recordInboundMessage(exec, event, contact.id, deps);
       const phoneNumberId = event.business?.phoneNumberId ?? null;
+      // STOP takes effect in this transaction, before anything else reacts to the message.
+      const keyword = await applyConsentKeyword(
+        exec,
+        { contact, businessPhoneNumberId: phoneNumberId, text: keywordTextOf(event), wamid: event.wamid, timestamp: event.timestamp },
+        { clock: deps.clock, ids: deps.ids, matcher: deps.keywordMatcher },
+      );
+      if (keyword) await deps.onConsentKeyword?.(exec, { contactId: contact.id, businessPhoneNumberId: phoneNumberId, action: keyword.action, wamid: event.wamid });
       if (event.media) {
         await recordInboundMedia(exec, { media: event.media, wamid: event.wamid, contactId: contact.id, businessPhoneNumberId: phoneNumberId }, deps.enqueue, deps);
       }
@@ -97,7 +114,8 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       return;
     }
     case 'field_update':
-      // Stored raw in the inbox; the template module acts on its fields.
+      // Template status, category and quality changes keep the catalogue current; other fields stay raw in the inbox.
+      if (isTemplateWebhookField(event.field)) await applyTemplateWebhook(exec, event, deps);
       return;
   }
 }

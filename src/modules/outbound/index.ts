@@ -10,3 +10,4 @@ export { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 export type { RateLimiter } from './rate-limit/rate-limiter.js';
 export { OutboundRequest } from './core/outbound-request.js';
 export { markAsReadJob, MARK_AS_READ } from './mark-as-read.job.js';
+export { consentReplyJob, CONSENT_REPLY } from './consent-reply.job.js';

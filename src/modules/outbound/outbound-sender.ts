@@ -6,7 +6,7 @@ import type { Clock } from '../../platform/clock.js';
 import { GroupCommitter } from '../../platform/group-commit.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
-import { recordConsentChange } from '../consent/index.js';
+import { consentCategoryOf, consentDecision, recordConsentChange, type ConsentPolicy } from '../consent/index.js';
 import type { NumberDirectory } from '../numbers/index.js';
 import { completeOutboundSend, failOutboundEntry, lastInboundAt } from '../timeline/index.js';
 import { classifySendFailure, type FailureClass } from './core/classify-send-failure.js';
@@ -33,6 +33,7 @@ export type SenderOptions = {
   maxInlineWaitMs: number;
   /** How long a number whose token expired is left alone before its messages are looked at again. */
   tokenExpiredPauseMs: number;
+  consentPolicy: ConsentPolicy;
   random?: () => number;
 };
 
@@ -133,6 +134,14 @@ export class OutboundSender {
       const window = serviceWindow(await lastInboundAt(this.deps.db, row.contact_id, number.phoneNumberId), clock.now());
       if (!window.open) return windowClosed(row);
     }
+    // Checked again at send time: a STOP that arrived after the message was queued still stops it.
+    const consent = await consentDecision(this.deps.db, {
+      contactId: row.contact_id,
+      businessPhoneNumberId: number.phoneNumberId,
+      category: consentCategoryOf(row.category),
+      policy: options.consentPolicy,
+    });
+    if (!consent.allowed) return { kind: 'failed', row, code: consent.code, message: consent.message, meta: null, optedOut: false };
 
     const pair = await this.deps.limiter.reserve(`pair:${number.phoneNumberId}:${row.recipient}`, PAIR_LIMIT);
     if (!pair.ok) {

@@ -3,8 +3,11 @@ import { inTransaction } from '../../db/transaction.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import type { IdGenerator } from '../../platform/ids.js';
+import { consentCategoryOf, consentDecision, type ConsentPolicy } from '../consent/index.js';
 import { contactRepository, findOrCreateContactByBsuid, findOrCreateContactByPhone, type Contact } from '../contacts/index.js';
 import type { BusinessNumber, NumberDirectory } from '../numbers/index.js';
+import { reapplyErasureTombstone } from '../privacy/index.js';
+import { prepareTemplateSend } from '../templates/index.js';
 import { findEntry, lastInboundAt, lastInboundNumber, recordOutboundQueued } from '../timeline/index.js';
 import { messageCategory, timelineText, toGraphMessage, type OutboundRequest } from './core/outbound-request.js';
 import { needsServiceWindow, serviceWindow } from './core/service-window.js';
@@ -19,7 +22,38 @@ export type QueueMessageDeps = {
   defaultRegion: string | undefined;
   /** Wakes the sender once the message is committed. */
   onQueued: () => void;
+  consentPolicy: ConsentPolicy;
+  /** Salt of erasure tombstones; null when erasure is not configured. */
+  privacySalt: string | null;
+  templateDefaultLanguage: string;
+  templateTimeZone: string;
 };
+
+type Prepared = { graphMessage: Record<string, unknown>; category: string; text: string | null };
+
+/**
+ * What will be sent. A template is checked against the synced catalogue (exists, approved, not
+ * paused; the contact's language variant; every parameter filled from the request or the
+ * contact's fields) so that Meta never sees a send it would refuse.
+ */
+async function prepare(exec: DbExecutor, request: OutboundRequest, contact: Contact, number: BusinessNumber, deps: QueueMessageDeps): Promise<Result<Prepared>> {
+  const graphMessage = toGraphMessage(request);
+  if (request.type !== 'template') return ok({ graphMessage, category: messageCategory(request), text: timelineText(request) });
+  const { name, language, parameters, mapping, components } = request.template;
+  const prepared = await prepareTemplateSend(exec, {
+    wabaId: number.wabaId,
+    contact,
+    template: { name, language: typeof language === 'object' ? language.code : language, parameters, mapping, components },
+    defaultLocale: deps.templateDefaultLanguage,
+    timeZone: deps.templateTimeZone,
+  });
+  if (!prepared.ok) return prepared;
+  return ok({
+    graphMessage: { ...graphMessage, template: prepared.value.graphTemplate },
+    category: prepared.value.category,
+    text: prepared.value.preview?.body ?? name,
+  });
+}
 
 async function resolveTarget(exec: DbExecutor, request: OutboundRequest, deps: QueueMessageDeps): Promise<Result<Contact>> {
   if (request.contactId !== undefined) {
@@ -80,6 +114,20 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
     const recipient = recipientOf(contact.value);
     if (!recipient) return err(new AppError('CONTACT_UNREACHABLE', 'The contact has no phone number and no BSUID to send to.'));
 
+    const prepared = await prepare(trx, request, contact.value, number.value, deps);
+    if (!prepared.ok) return prepared;
+    const { graphMessage, category, text } = prepared.value;
+
+    // A send by phone can recreate a person erased earlier: their opt-out comes back first.
+    if (deps.privacySalt) await reapplyErasureTombstone(trx, contact.value, { salt: deps.privacySalt }, deps);
+    const consent = await consentDecision(trx, {
+      contactId: contact.value.id,
+      businessPhoneNumberId: number.value.phoneNumberId,
+      category: consentCategoryOf(category),
+      policy: deps.consentPolicy,
+    });
+    if (!consent.allowed) return err(new AppError(consent.code, consent.message, consent.details));
+
     const now = deps.clock.now();
     if (needsServiceWindow(request.type)) {
       const window = serviceWindow(await lastInboundAt(trx, contact.value.id, number.value.phoneNumberId), now);
@@ -103,8 +151,8 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
       recipient: recipient.recipient,
       recipient_kind: recipient.kind,
       type: request.type,
-      category: messageCategory(request),
-      body: JSON.stringify(toGraphMessage(request)),
+      category,
+      body: JSON.stringify(graphMessage),
       state: 'queued',
       attempts: 0,
       pair_attempts: 0,
@@ -122,8 +170,8 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
       contactId: contact.value.id,
       businessPhoneNumberId: number.value.phoneNumberId,
       type: request.type,
-      text: timelineText(request),
-      content: toGraphMessage(request),
+      text,
+      content: graphMessage,
       queuedAt: now,
     });
     return ok(id);

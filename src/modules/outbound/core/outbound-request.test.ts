@@ -44,10 +44,10 @@ describe('OutboundRequest', () => {
 
   it('shows text, captions and template names on the timeline and prices free-form as service', () => {
     const text = parse({ contactId: 'c', type: 'text', text: { body: 'Olá' } }).data!;
-    const template = parse({ contactId: 'c', type: 'template', template: { name: 'promo', language: 'en', category: 'marketing' } }).data!;
+    const template = parse({ contactId: 'c', type: 'template', template: { name: 'promo', language: 'en' } }).data!;
     expect(timelineText(text)).toBe('Olá');
     expect(timelineText(template)).toBe('promo');
     expect(messageCategory(text)).toBe('service');
-    expect(messageCategory(template)).toBe('marketing');
+    expect(messageCategory(template)).toBe('unknown');
   });
 });

@@ -86,9 +86,13 @@ export const OutboundRequest = z.discriminatedUnion('type', [
     type: z.literal('template'),
     template: z.object({
       name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'template names are lowercase letters, digits and _'),
-      language: z.union([z.string().min(2).max(15), z.object({ code: z.string().min(2).max(15) })]),
-      components: z.array(TemplateComponent).optional(),
-      category: z.enum(['marketing', 'utility', 'authentication']).optional().describe('If known; the template catalogue fills it otherwise'),
+      language: z
+        .union([z.string().min(2).max(15), z.object({ code: z.string().min(2).max(15) })])
+        .optional()
+        .describe("A variant's language; default: the contact's locale, then its language, then the business default"),
+      parameters: z.unknown().optional().describe('Values: a list (positional) or an object (named), or per component {header, body, buttons}'),
+      mapping: z.unknown().optional().describe('Values from the contact: {"first_name": "contact.firstName", "balance": {"from": "crm.balance", "format": "currency", "currency": "USD"}}'),
+      components: z.array(TemplateComponent).optional().describe("Meta's components, sent as they are (instead of parameters or mapping)"),
     }),
   }),
   z.object({ ...Target, type: z.literal('reaction'), reaction: z.object({ messageId: z.string().min(1), emoji: z.string().max(16) }) }),
@@ -121,9 +125,10 @@ export function toGraphMessage(request: OutboundRequest): Record<string, unknown
     case 'interactive':
       return { type: 'interactive', interactive: request.interactive, ...context };
     case 'template': {
+      // Normally replaced by the catalogue's prepared template (queueMessage); this is its raw form.
       const { name, language, components } = request.template;
-      const code = typeof language === 'string' ? language : language.code;
-      return { type: 'template', template: { name, language: { code }, ...(components ? { components } : {}) }, ...context };
+      const code = typeof language === 'string' ? language : language?.code;
+      return { type: 'template', template: { name, ...(code ? { language: { code } } : {}), ...(components ? { components } : {}) }, ...context };
     }
     case 'reaction':
       return { type: 'reaction', reaction: { message_id: request.reaction.messageId, emoji: request.reaction.emoji } };
@@ -154,7 +159,7 @@ export function timelineText(request: OutboundRequest): string | null {
   }
 }
 
-/** Pricing category: free-form messages are service; a template's is its own. */
+/** Pricing category of a free-form message (service); a template's comes from the catalogue. */
 export function messageCategory(request: OutboundRequest): string {
-  return request.type === 'template' ? (request.template.category ?? 'unknown') : 'service';
+  return request.type === 'template' ? 'unknown' : 'service';
 }

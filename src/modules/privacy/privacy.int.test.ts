@@ -1,0 +1,473 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
+import type { Database } from '../../db/database.js';
+import { SqlJobQueue } from '../../jobs/sql-job-queue.js';
+import { Worker } from '../../jobs/worker.js';
+import { replyError } from '../../http/reply-error.js';
+import { ManualClock } from '../../platform/clock.js';
+import { uuidGenerator } from '../../platform/ids.js';
+import { createLogger } from '../../platform/logger.js';
+import { applyConsentKeyword, buildKeywordMatcher, consentDecision, getConsent } from '../consent/index.js';
+import { contactRepository, findContacts, type Contact } from '../contacts/index.js';
+import { processInboundEventJob, PROCESS_INBOUND_EVENT } from '../inbound/index.js';
+import { MediaStore } from '../media/index.js';
+import { completeOutboundSend, recordOutboundQueued } from '../timeline/index.js';
+import {
+  eraseContact,
+  exportContact,
+  privacyRoutes,
+  purgeOlderThan,
+  reapplyErasureTombstone,
+  RETENTION_PURGE,
+  retentionPurgeJob,
+  scheduleRetentionPurge,
+  wasErasedAndOptedOut,
+  type ContactExport,
+} from './index.js';
+
+const SALT = 'salt-for-tests-0123456789';
+const NUMBER = '118274650392817';
+const DAY = 86_400_000;
+const T0 = Date.UTC(2026, 10, 1);
+const seconds = (ms: number) => String(Math.floor(ms / 1000));
+
+type Person = { waId: string; bsuid: string; name: string };
+const ANA: Person = { waId: '551187654321', bsuid: 'BR.27403918572640193841', name: 'Ana Souza' };
+const BOB: Person = { waId: '16505550142', bsuid: 'US.13491208655302741918', name: 'Bob Stone' };
+const ANA_PHONE_DIGITS = '5511987654321';
+
+const envelope = (value: Record<string, unknown>, field = 'messages') => ({
+  object: 'whatsapp_business_account',
+  entry: [{ id: '204857361209384', changes: [{ field, value: { messaging_product: 'whatsapp', metadata: { display_phone_number: '15557340192', phone_number_id: NUMBER }, ...value } }] }],
+});
+const contactOf = (p: Person) => ({ profile: { name: p.name }, wa_id: p.waId, user_id: p.bsuid });
+const text = (p: Person, wamid: string, at: number, body: string) => ({ from: p.waId, from_user_id: p.bsuid, id: wamid, timestamp: seconds(at), type: 'text', text: { body } });
+const image = (p: Person, wamid: string, at: number, mediaId: string) => ({
+  from: p.waId,
+  from_user_id: p.bsuid,
+  id: wamid,
+  timestamp: seconds(at),
+  type: 'image',
+  image: { id: mediaId, mime_type: 'image/jpeg', caption: `${p.name} at the beach` },
+});
+const reaction = (p: Person, wamid: string, at: number, target: string) => ({
+  from: p.waId,
+  from_user_id: p.bsuid,
+  id: wamid,
+  timestamp: seconds(at),
+  type: 'reaction',
+  reaction: { message_id: target, emoji: '👍' },
+});
+const status = (p: Person, wamid: string, value: string, at: number) => ({ id: wamid, status: value, timestamp: seconds(at), recipient_id: p.waId, recipient_user_id: p.bsuid });
+
+/** The API's error handling, as src/http/app.ts does it, around the privacy routes alone. */
+async function apiWith(register: (app: FastifyInstance) => PromiseLike<unknown>): Promise<FastifyInstance> {
+  const app = Fastify();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler((error: FastifyError, _request, reply) => {
+    if (hasZodFastifySchemaValidationErrors(error)) return replyError(reply, { code: 'VALIDATION_FAILED', message: 'invalid' });
+    return replyError(reply, { code: 'INTERNAL', message: error.message });
+  });
+  await register(app);
+  await app.ready();
+  return app;
+}
+
+const TABLES: (keyof Database)[] = [
+  'inbox_events',
+  'jobs',
+  'dead_letters',
+  'contacts',
+  'messages',
+  'message_statuses',
+  'reactions',
+  'business_numbers',
+  'outbound_messages',
+  'consent_events',
+  'media_files',
+  'templates',
+  'template_events',
+  'erased_identities',
+  'audit_log',
+];
+
+describe.each(DIALECTS)('privacy on %s', (dialect) => {
+  let database: TestDatabase;
+  let clock: ManualClock;
+  let queue: SqlJobQueue;
+  let worker: Worker;
+  let mediaDir: string;
+  let store: MediaStore;
+  const deps = () => ({
+    clock,
+    ids: uuidGenerator,
+    defaultRegion: 'US',
+    enqueue: (exec: Parameters<SqlJobQueue['enqueue']>[0], jobs: Parameters<SqlJobQueue['enqueue']>[1]) => queue.enqueue(exec, jobs),
+    markInboundAsRead: false,
+    keywordMatcher: buildKeywordMatcher({}),
+    privacySalt: SALT,
+  });
+
+  beforeAll(async () => {
+    database = await createTestDatabase(dialect);
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+  beforeEach(async () => {
+    for (const table of TABLES.filter((t) => t !== 'contacts')) await database.db.deleteFrom(table).execute();
+    await database.db.deleteFrom('contacts').execute();
+    clock = new ManualClock(T0);
+    queue = new SqlJobQueue(database.db, database.dialect, clock, uuidGenerator, 5);
+    worker = new Worker(queue, [processInboundEventJob(deps())], { batchSize: 100, pollIntervalMs: 10, clock, log: createLogger('silent') });
+    if (mediaDir) rmSync(mediaDir, { recursive: true, force: true });
+    mediaDir = mkdtempSync(join(tmpdir(), 'switchboard-privacy-'));
+    store = new MediaStore(mediaDir);
+  });
+  afterAll(() => rmSync(mediaDir, { recursive: true, force: true }));
+
+  /** Stores bodies in the inbox as ingestion does (keyed by their sha256) and processes them. */
+  async function deliver(...bodies: unknown[]): Promise<string[]> {
+    const ids: string[] = [];
+    for (const body of bodies) {
+      const raw = JSON.stringify(body);
+      const id = createHash('sha256').update(raw).digest('hex');
+      ids.push(id);
+      await database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('inbox_events').values({ id, received_at: clock.now(), body: raw, fields: 'messages' }).onConflict((oc) => oc.column('id').doNothing()).execute();
+        await queue.enqueue(trx, [{ name: PROCESS_INBOUND_EVENT, payload: { eventId: id }, dedupeKey: `${PROCESS_INBOUND_EVENT}:${id}` }]);
+      });
+    }
+    await worker.drain();
+    return ids;
+  }
+
+  const contactOfPerson = async (p: Person): Promise<Contact> => {
+    const found = await findContacts(database.db, { bsuid: p.bsuid }, 'US');
+    if (!found.ok || !found.value[0]) throw new Error(`no contact for ${p.name}`);
+    return found.value[0];
+  };
+
+  /** Plays the downloader: the bytes land in the store and the row says where. */
+  async function download(mediaId: string, bytes: string): Promise<string> {
+    const stored = await store.put(Buffer.from(bytes));
+    await database.db.updateTable('media_files').set({ state: 'stored', storage_path: stored.path, sha256: stored.sha256, size_bytes: bytes.length }).where('whatsapp_media_id', '=', mediaId).execute();
+    return join(mediaDir, stored.path);
+  }
+
+  async function uploaded(mediaId: string, bytes: string): Promise<string> {
+    const stored = await store.put(Buffer.from(bytes));
+    await database.db
+      .insertInto('media_files')
+      .values({
+        id: uuidGenerator.next(),
+        whatsapp_media_id: mediaId,
+        business_phone_number_id: NUMBER,
+        message_wamid: null,
+        contact_id: null,
+        mime_type: 'application/pdf',
+        sha256: stored.sha256,
+        size_bytes: bytes.length,
+        filename: `${mediaId}.pdf`,
+        storage_path: stored.path,
+        state: 'stored',
+        error: null,
+        created_at: clock.now(),
+        updated_at: clock.now(),
+      })
+      .execute();
+    return join(mediaDir, stored.path);
+  }
+
+  /** A message the business sent, accepted by Meta with `wamid`. */
+  async function sent(contact: Contact, wamid: string, body: Record<string, unknown>): Promise<string> {
+    const id = uuidGenerator.next();
+    const now = clock.now();
+    await database.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('outbound_messages')
+        .values({
+          id,
+          idempotency_key: null,
+          contact_id: contact.id,
+          business_phone_number_id: NUMBER,
+          recipient: contact.waId ?? contact.bsuid!,
+          recipient_kind: contact.waId ? 'phone' : 'bsuid',
+          type: String(body['type']),
+          category: 'service',
+          body: JSON.stringify(body),
+          state: 'accepted',
+          attempts: 1,
+          pair_attempts: 0,
+          next_attempt_at: now,
+          lease_until: null,
+          wamid,
+          message_status: 'accepted',
+          error_code: null,
+          error_message: null,
+          created_at: now,
+          updated_at: now,
+        })
+        .execute();
+      await recordOutboundQueued(trx, { id, contactId: contact.id, businessPhoneNumberId: NUMBER, type: String(body['type']), text: 'Your invoice', content: body, queuedAt: now });
+      await completeOutboundSend(trx, id, wamid, now);
+    });
+    return id;
+  }
+
+  /** Ana's and Bob's whole history: messages, a batched webhook, media, replies, statuses, STOP. */
+  async function buildWorld() {
+    const t = clock.now();
+    await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, 'wamid.ANA1', t - 60_000, 'Oi! Vocês têm esse produto em azul?')] }));
+    // Meta batches people: one body with Ana's and Bob's messages.
+    await deliver(
+      envelope({
+        contacts: [contactOf(ANA), contactOf(BOB)],
+        messages: [text(ANA, 'wamid.ANA2', t - 50_000, 'Meu endereço é Rua das Flores 12'), text(BOB, 'wamid.BOB1', t - 50_000, 'Hi there')],
+      }),
+    );
+    await deliver(envelope({ contacts: [contactOf(ANA)], messages: [image(ANA, 'wamid.ANA3', t - 40_000, 'media-ana-1')] }));
+    await deliver(envelope({ contacts: [contactOf(ANA)], messages: [image(ANA, 'wamid.ANA4', t - 39_000, 'media-ana-2')] }));
+    await deliver(envelope({ contacts: [contactOf(BOB)], messages: [image(BOB, 'wamid.BOB2', t - 38_000, 'media-bob-1')] }));
+    const anaFile = await download('media-ana-1', 'ana-only-bytes');
+    const sharedFile = await download('media-ana-2', 'the-same-meme');
+    await download('media-bob-1', 'the-same-meme');
+
+    const ana = await contactOfPerson(ANA);
+    const bob = await contactOfPerson(BOB);
+    const anaInvoice = await uploaded('upload-ana-invoice', 'invoice for Ana');
+    const campaignImage = await uploaded('upload-campaign', 'campaign header');
+    await sent(ana, 'wamid.OUT-ANA1', { type: 'document', document: { id: 'upload-ana-invoice', filename: 'invoice.pdf' } });
+    await sent(ana, 'wamid.OUT-ANA2', { type: 'image', image: { id: 'upload-campaign' } });
+    await sent(bob, 'wamid.OUT-BOB1', { type: 'image', image: { id: 'upload-campaign' } });
+    // One status body for both of them; Ana reacts to the invoice.
+    await deliver(envelope({ statuses: [status(ANA, 'wamid.OUT-ANA1', 'delivered', t - 20_000), status(BOB, 'wamid.OUT-BOB1', 'read', t - 20_000)] }));
+    await deliver(envelope({ contacts: [contactOf(ANA)], messages: [reaction(ANA, 'wamid.ANA5', t - 10_000, 'wamid.OUT-ANA1')] }));
+
+    // Ana writes STOP (the inbound job applies the keyword in its transaction once wired).
+    const stopWamid = 'wamid.ANA6';
+    await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, stopWamid, t - 5_000, 'STOP')] }));
+    await database.db.transaction().execute((trx) =>
+      applyConsentKeyword(trx, { contact: ana, businessPhoneNumberId: NUMBER, text: 'STOP', wamid: stopWamid, timestamp: Number(seconds(t - 5_000)) * 1000 }, deps()),
+    );
+
+    // A refused body naming Ana, and one naming Bob.
+    for (const [who, body] of [
+      [ANA, `{"broken": true, "from": "${ANA.waId}"`],
+      [BOB, `{"broken": true, "from": "${BOB.waId}"`],
+    ] as const) {
+      await database.db
+        .insertInto('dead_letters')
+        .values({ id: uuidGenerator.next(), source: 'webhook', code: 'WEBHOOK_BODY_INVALID', reason: `not JSON (${who.name === ANA.name ? 'a' : 'b'})`, body, job_id: null, job_name: null, created_at: t, replayed_at: null })
+        .execute();
+    }
+    return { ana, bob, anaFile, sharedFile, anaInvoice, campaignImage };
+  }
+
+  /** Every row of every table, as text. */
+  async function everything(): Promise<string> {
+    const parts: string[] = [];
+    for (const table of TABLES) parts.push(JSON.stringify(await database.db.selectFrom(table).selectAll().execute()));
+    return parts.join('\n');
+  }
+
+  describe('export', () => {
+    it('gathers everything about the person, and nothing about anyone else', async () => {
+      const { ana } = await buildWorld();
+      const result = await exportContact(database.db, ana.id, { clock });
+      expect(result.ok).toBe(true);
+      if (!result.ok) return;
+      const doc: ContactExport = result.value;
+      expect(doc).toMatchObject({ format: 'switchboard.contact-export', version: 1, contact: { id: ana.id, name: ANA.name, waId: ANA.waId, bsuid: ANA.bsuid } });
+      expect(doc.timeline.map((m) => m['wamid'])).toEqual(
+        expect.arrayContaining(['wamid.ANA1', 'wamid.ANA2', 'wamid.ANA3', 'wamid.ANA4', 'wamid.ANA6', 'wamid.OUT-ANA1', 'wamid.OUT-ANA2']),
+      );
+      const invoice = doc.timeline.find((m) => m['wamid'] === 'wamid.OUT-ANA1')!;
+      expect(invoice['statuses']).toEqual([expect.objectContaining({ status: 'delivered' })]);
+      expect(invoice['reactions']).toEqual([expect.objectContaining({ emoji: '👍', by: 'contact' })]);
+      expect(doc.reactions).toEqual([expect.objectContaining({ targetWamid: 'wamid.OUT-ANA1', emoji: '👍' })]);
+      expect(doc.media.map((m) => m['whatsappMediaId']).sort()).toEqual(['media-ana-1', 'media-ana-2', 'upload-ana-invoice']);
+      expect(doc.media.find((m) => m['whatsappMediaId'] === 'media-ana-1')).toMatchObject({ direction: 'received', downloadPath: '/api/v1/media/media-ana-1' });
+      expect(doc.consent.state.marketing.numbers[NUMBER]).toMatchObject({ status: 'opted_out', source: 'inbound_keyword' });
+      expect(doc.outboundMessages).toHaveLength(2);
+      expect(doc.inboxEvents.length).toBeGreaterThanOrEqual(7);
+      expect(doc.deadLetters).toHaveLength(1);
+      const text = JSON.stringify(doc);
+      expect(text).toContain('Meu endereço é Rua das Flores 12');
+      // Bob shared a webhook body with Ana: none of his data is in her export.
+      for (const bobs of [BOB.waId, BOB.bsuid, BOB.name, 'Hi there', 'wamid.BOB1', 'wamid.OUT-BOB1']) expect(text, bobs).not.toContain(bobs);
+    });
+
+    it('answers CONTACT_NOT_FOUND for an unknown contact', async () => {
+      expect(await exportContact(database.db, 'nope', { clock })).toMatchObject({ ok: false, error: { code: 'CONTACT_NOT_FOUND' } });
+    });
+  });
+
+  describe('export → erase round trip', () => {
+    it('leaves nothing personal behind, deletes the files, keeps the others, and re-applies the opt-out when the person writes again', async () => {
+      const { ana, bob, anaFile, sharedFile, anaInvoice, campaignImage } = await buildWorld();
+      const app = await apiWith((a) => a.register(privacyRoutes, { db: database.db, store, clock, salt: SALT }));
+
+      const exported = await app.inject({ url: `/contacts/${ana.id}/export` });
+      expect(exported.statusCode).toBe(200);
+      expect(exported.headers['content-type']).toMatch(/^application\/json/);
+      expect(exported.headers['content-disposition']).toBe(`attachment; filename="contact-${ana.id}.json"`);
+      expect(exported.json()).toMatchObject({ contact: { id: ana.id } });
+
+      for (const path of [anaFile, sharedFile, anaInvoice, campaignImage]) expect(existsSync(path)).toBe(true);
+      const before = await everything();
+      for (const needle of [ANA_PHONE_DIGITS, ANA.waId, ANA.bsuid, ANA.name]) expect(before).toContain(needle);
+
+      const erased = await app.inject({ method: 'DELETE', url: `/contacts/${ana.id}` });
+      expect(erased.statusCode).toBe(204);
+      expect(erased.body).toBe('');
+
+      // Nothing personal is left in any table: not her phone (in either form), BSUID, name, words or wamids.
+      const after = await everything();
+      for (const needle of [ANA_PHONE_DIGITS, ANA.waId, ANA.bsuid, ANA.name, 'Rua das Flores', 'wamid.ANA', 'wamid.OUT-ANA', ana.id]) {
+        expect(after, needle).not.toContain(needle);
+      }
+      // Her files are gone from disk; the bytes Bob also sent, and the campaign image, stay.
+      expect(existsSync(anaFile)).toBe(false);
+      expect(existsSync(anaInvoice)).toBe(false);
+      expect(existsSync(sharedFile)).toBe(true);
+      expect(existsSync(campaignImage)).toBe(true);
+      // Bob is untouched, including his part of the body he shared with Ana.
+      expect(await contactRepository.findById(database.db, bob.id)).toBeDefined();
+      for (const needle of [BOB.waId, BOB.bsuid, BOB.name, 'Hi there', 'wamid.BOB1', 'wamid.OUT-BOB1']) expect(after, needle).toContain(needle);
+      const bobsInbox = await database.db.selectFrom('inbox_events').select('body').execute();
+      expect(bobsInbox.some((e) => e.body.includes('wamid.BOB1'))).toBe(true);
+
+      expect((await app.inject({ method: 'DELETE', url: `/contacts/${ana.id}` })).statusCode).toBe(404);
+      expect((await app.inject({ url: `/contacts/${ana.id}/export` })).statusCode).toBe(404);
+      await app.close();
+
+      // The tombstone: salted hashes only, marked opted out.
+      const tombstones = await database.db.selectFrom('erased_identities').selectAll().execute();
+      expect(tombstones.length).toBeGreaterThanOrEqual(3);
+      expect(tombstones.every((t) => t.marketing_opted_out === 1 && /^[0-9a-f]{64}$/.test(t.identity_hash))).toBe(true);
+      expect(await wasErasedAndOptedOut(database.db, { waId: ANA.waId }, SALT)).toBe(true);
+      expect(await wasErasedAndOptedOut(database.db, { waId: ANA.waId }, 'another-salt-0123456789')).toBe(false);
+      expect(await wasErasedAndOptedOut(database.db, { waId: BOB.waId, bsuid: BOB.bsuid }, SALT)).toBe(false);
+
+      // Ana writes again: a new contact, opted out of marketing again by the tombstone.
+      clock.advance(DAY);
+      await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, 'wamid.ANA7', clock.now(), 'Olá de novo')] }));
+      const again = await contactOfPerson(ANA);
+      expect(again.id).not.toBe(ana.id);
+      expect(await database.db.transaction().execute((trx) => reapplyErasureTombstone(trx, again, { salt: SALT }, deps()))).toBe(true);
+      expect(await database.db.transaction().execute((trx) => reapplyErasureTombstone(trx, again, { salt: SALT }, deps()))).toBe(true);
+      const consent = await getConsent(database.db, again.id);
+      expect(consent.ledger).toHaveLength(1);
+      expect(consent.state.marketing.overall).toMatchObject({ status: 'opted_out', source: 'erasure_tombstone' });
+      expect(await consentDecision(database.db, { contactId: again.id, businessPhoneNumberId: NUMBER, category: 'marketing' })).toMatchObject({ allowed: false, code: 'CONSENT_REQUIRED' });
+      // Bob never opted out and was never erased: no tombstone for him.
+      expect(await database.db.transaction().execute((trx) => reapplyErasureTombstone(trx, bob, { salt: SALT }, deps()))).toBe(false);
+    });
+
+    it('keeps a tombstone that says "not opted out" for a person who never said STOP', async () => {
+      await deliver(envelope({ contacts: [contactOf(BOB)], messages: [text(BOB, 'wamid.BOB1', clock.now(), 'Hi')] }));
+      const bob = await contactOfPerson(BOB);
+      const erasure = await database.db.transaction().execute(async (trx) => {
+        const result = await eraseContact(trx, bob.id, { store, salt: SALT, clock });
+        if (!result.ok) throw result.error;
+        return result.value;
+      });
+      await erasure.removeFiles(database.db);
+      expect(erasure.report).toMatchObject({ contactId: bob.id, marketingOptedOut: false, deleted: { messages: 1, inboxEvents: 1 } });
+      expect(await wasErasedAndOptedOut(database.db, { bsuid: BOB.bsuid }, SALT)).toBe(false);
+      expect((await database.db.selectFrom('erased_identities').selectAll().execute()).every((t) => t.marketing_opted_out === 0)).toBe(true);
+    });
+
+    it('changes nothing when the transaction rolls back, files included', async () => {
+      const { ana, anaFile } = await buildWorld();
+      await expect(
+        database.db.transaction().execute(async (trx) => {
+          const result = await eraseContact(trx, ana.id, { store, salt: SALT, clock });
+          expect(result.ok).toBe(true);
+          throw new Error('the request was cancelled');
+        }),
+      ).rejects.toThrow('cancelled');
+      expect(await contactRepository.findById(database.db, ana.id)).toBeDefined();
+      expect(existsSync(anaFile)).toBe(true);
+      expect(await database.db.selectFrom('erased_identities').selectAll().execute()).toEqual([]);
+    });
+  });
+
+  describe('retention', () => {
+    it('purges old bodies, files and raw webhooks, keeps the shape of the timeline, and is idempotent', async () => {
+      // Forty days ago: Ana's message and image, Bob's copy of the same bytes (recent), a finished send.
+      clock.set(T0 - 40 * DAY);
+      await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, 'wamid.OLD1', clock.now(), 'old words')] }));
+      await deliver(envelope({ contacts: [contactOf(ANA)], messages: [image(ANA, 'wamid.OLD2', clock.now(), 'media-old')] }));
+      const oldFile = await download('media-old', 'old-bytes');
+      await deliver(envelope({ contacts: [contactOf(ANA)], messages: [image(ANA, 'wamid.OLD3', clock.now(), 'media-old-shared')] }));
+      await download('media-old-shared', 'shared-bytes');
+      const ana = await contactOfPerson(ANA);
+      await sent(ana, 'wamid.OUT-OLD', { type: 'text', text: { body: 'old reply' } });
+      // A body whose processing is still pending must stay.
+      const pendingBody = JSON.stringify(envelope({ contacts: [contactOf(BOB)], messages: [text(BOB, 'wamid.WAIT', clock.now(), 'waiting')] }));
+      await database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('inbox_events').values({ id: 'pending-body', received_at: clock.now(), body: pendingBody, fields: 'messages' }).execute();
+        await queue.enqueue(trx, [{ name: PROCESS_INBOUND_EVENT, payload: { eventId: 'pending-body' }, dedupeKey: `${PROCESS_INBOUND_EVENT}:pending-body`, runAt: T0 + DAY }]);
+      });
+
+      clock.set(T0);
+      await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, 'wamid.NEW1', clock.now(), 'new words')] }));
+      await deliver(envelope({ contacts: [contactOf(BOB)], messages: [image(BOB, 'wamid.NEW2', clock.now(), 'media-new-shared')] }));
+      const sharedFile = await download('media-new-shared', 'shared-bytes');
+
+      const purge = await database.db.transaction().execute((trx) => purgeOlderThan(trx, { days: 30, now: clock.now() }, store));
+      // Three inbound entries and the outbound one; two media rows; three bodies (the pending one stays).
+      expect(purge.report).toMatchObject({ messages: 4, outboundMessages: 1, mediaFiles: 2, inboxEvents: 3 });
+      const files = await purge.removeFiles(database.db);
+      expect(files.removed).toHaveLength(1);
+      expect(existsSync(oldFile)).toBe(false);
+      expect(existsSync(sharedFile)).toBe(true);
+
+      const messages = await database.db.selectFrom('messages').selectAll().orderBy('wa_timestamp').execute();
+      const old = messages.find((m) => m.wamid === 'wamid.OLD1')!;
+      expect(old).toMatchObject({ type: 'text', direction: 'inbound', text: null, content: null, raw: null, media: null });
+      expect(messages.find((m) => m.wamid === 'wamid.OLD2')).toMatchObject({ type: 'image', media: null });
+      expect(messages.find((m) => m.wamid === 'wamid.NEW1')).toMatchObject({ text: 'new words' });
+      expect(messages.find((m) => m.wamid === 'wamid.OUT-OLD')).toMatchObject({ status: 'accepted', text: null });
+      const outbox = await database.db.selectFrom('outbound_messages').select(['body', 'state']).execute();
+      expect(outbox).toEqual([{ body: '{}', state: 'accepted' }]);
+      const media = await database.db.selectFrom('media_files').selectAll().where('whatsapp_media_id', '=', 'media-old').executeTakeFirstOrThrow();
+      expect(media).toMatchObject({ storage_path: null, filename: null, state: 'failed', error: 'PURGED_BY_RETENTION' });
+      const inbox = await database.db.selectFrom('inbox_events').select('id').execute();
+      expect(inbox.map((e) => e.id)).toContain('pending-body');
+      expect(inbox).toHaveLength(3);
+
+      const again = await database.db.transaction().execute((trx) => purgeOlderThan(trx, { days: 30, now: clock.now() }, store));
+      expect(again.report).toMatchObject({ messages: 0, outboundMessages: 0, mediaFiles: 0, inboxEvents: 0, deadLetters: 0, filesToDelete: [] });
+    });
+
+    it('runs as a periodic job that schedules its next run once per day', async () => {
+      clock.set(T0 - 40 * DAY);
+      await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, 'wamid.OLD1', clock.now(), 'old words')] }));
+      clock.set(T0 + 3_600_000);
+      const purgeWorker = new Worker(
+        queue,
+        [retentionPurgeJob({ db: database.db, store, clock, days: 30, enqueue: (exec, jobs) => queue.enqueue(exec, jobs) })],
+        { batchSize: 10, pollIntervalMs: 10, clock, log: createLogger('silent') },
+      );
+      await scheduleRetentionPurge(database.db, (exec, jobs) => queue.enqueue(exec, jobs), clock.now());
+      await scheduleRetentionPurge(database.db, (exec, jobs) => queue.enqueue(exec, jobs), clock.now() + 60_000);
+      expect(await purgeWorker.drain()).toBe(1);
+      expect(await database.db.selectFrom('messages').select('text').where('wamid', '=', 'wamid.OLD1').executeTakeFirst()).toEqual({ text: null });
+      const jobs = await database.db.selectFrom('jobs').select(['state', 'run_at', 'dedupe_key']).where('name', '=', RETENTION_PURGE).orderBy('run_at').execute();
+      expect(jobs).toEqual([
+        { state: 'done', run_at: T0 + 3_600_000, dedupe_key: `${RETENTION_PURGE}:${T0 / DAY}` },
+        { state: 'pending', run_at: T0 + DAY, dedupe_key: `${RETENTION_PURGE}:${T0 / DAY + 1}` },
+      ]);
+    });
+  });
+});
