@@ -9,18 +9,35 @@ import { startStandaloneSimulator } from './simulate.command.js';
 
 const SECRETS_FILE = './data/demo-secrets.json';
 
-type DemoSecrets = { META_APP_SECRET: string; WHATSAPP_VERIFY_TOKEN: string; SWITCHBOARD_API_TOKEN: string };
+type DemoSecrets = {
+  META_APP_SECRET: string;
+  WHATSAPP_VERIFY_TOKEN: string;
+  SWITCHBOARD_API_TOKEN: string;
+  SWITCHBOARD_SECRET_KEY: string;
+  PRIVACY_SALT: string;
+};
 
-/** Secrets for a local run, made once and kept under ./data so that tokens survive restarts. */
+const GENERATORS: Record<keyof DemoSecrets, () => string> = {
+  META_APP_SECRET: () => randomBytes(16).toString('hex'),
+  WHATSAPP_VERIFY_TOKEN: () => randomBytes(12).toString('hex'),
+  SWITCHBOARD_API_TOKEN: () => randomBytes(24).toString('base64url'),
+  SWITCHBOARD_SECRET_KEY: () => randomBytes(32).toString('base64url'),
+  PRIVACY_SALT: () => randomBytes(24).toString('base64url'),
+};
+
+/**
+ * Secrets for a local run, made once and kept under ./data so that tokens survive restarts
+ * (and the privacy salt never changes). A file from an older version gets the missing ones.
+ */
 function demoSecrets(): DemoSecrets {
-  if (existsSync(SECRETS_FILE)) return JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as DemoSecrets;
-  const secrets: DemoSecrets = {
-    META_APP_SECRET: randomBytes(16).toString('hex'),
-    WHATSAPP_VERIFY_TOKEN: randomBytes(12).toString('hex'),
-    SWITCHBOARD_API_TOKEN: randomBytes(24).toString('base64url'),
-  };
-  mkdirSync(dirname(SECRETS_FILE), { recursive: true });
-  writeFileSync(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const stored: Partial<DemoSecrets> = existsSync(SECRETS_FILE) ? (JSON.parse(readFileSync(SECRETS_FILE, 'utf8')) as Partial<DemoSecrets>) : {};
+  const secrets = Object.fromEntries(
+    (Object.keys(GENERATORS) as (keyof DemoSecrets)[]).map((key) => [key, stored[key] ?? GENERATORS[key]()]),
+  ) as DemoSecrets;
+  if (Object.keys(stored).length !== Object.keys(secrets).length) {
+    mkdirSync(dirname(SECRETS_FILE), { recursive: true });
+    writeFileSync(SECRETS_FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  }
   return secrets;
 }
 
