@@ -94,7 +94,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const numbers = numberDirectory(config, storage);
   const graphOptions = { baseUrl: config.GRAPH_API_BASE_URL, version: config.GRAPH_API_VERSION, timeoutMs: config.GRAPH_API_TIMEOUT_MS };
   const graph = new GraphClient(graphOptions);
-  const templatesApi = new GraphTemplatesClient(graph, graphOptions);
+  const templatesApi = new GraphTemplatesClient(graph);
   const mediaStore = new MediaStore(config.MEDIA_DIR);
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(clock);
@@ -229,7 +229,6 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
       await sender?.stop();
       await worker?.stop();
       await graph.close();
-      await templatesApi.close();
       redis?.disconnect();
       await database.close();
     },

@@ -1,6 +1,6 @@
-import { setImmediate as yieldToEventLoop, setTimeout as sleep } from 'node:timers/promises';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
+import { PollingLoop } from '../platform/polling-loop.js';
 import { PermanentJobError, type JobContext, type JobDefinition } from './job-definition.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-schedule.js';
 import type { FailureOutcome, JobRow, SqlJobQueue } from './sql-job-queue.js';
@@ -34,11 +34,7 @@ class InvalidPayloadError extends Error {
  */
 export class Worker {
   private readonly definitions: Map<string, JobDefinition>;
-  private running = false;
-  private loop: Promise<void> | null = null;
-  private wake: (() => void) | null = null;
-  /** Set when work arrives while a batch runs, so the loop does not go to sleep on it. */
-  private wokenWhileBusy = false;
+  private readonly loop: PollingLoop;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -47,24 +43,19 @@ export class Worker {
     private readonly options: WorkerOptions,
   ) {
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
+    this.loop = new PollingLoop(() => this.runOnce(), options.pollIntervalMs, (error) => options.log.error({ err: error }, 'worker batch failed'));
   }
 
   start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.unsubscribe = this.queue.onEnqueued(() => {
-      if (this.wake) this.wake();
-      else this.wokenWhileBusy = true;
-    });
-    this.loop = this.runLoop();
+    this.unsubscribe ??= this.queue.onEnqueued(() => this.loop.notify());
+    this.loop.start();
   }
 
   /** Stops after the batch in progress commits. */
   async stop(): Promise<void> {
-    this.running = false;
-    this.wake?.();
     this.unsubscribe?.();
-    await this.loop;
+    this.unsubscribe = null;
+    await this.loop.stop();
   }
 
   /** Processes batches until no job is due; returns how many were processed. For the CLI and tests. */
@@ -149,32 +140,5 @@ export class Worker {
     const delay = retryDelayMs(policy, job.attempts + 1, (this.options.random ?? Math.random)());
     if (delay === null) return { kind: 'dead', error: message };
     return { kind: 'retry', runAt: this.options.clock.now() + delay, error: message };
-  }
-
-  private async runLoop(): Promise<void> {
-    while (this.running) {
-      let claimed = 0;
-      try {
-        claimed = await this.runOnce();
-      } catch (error) {
-        // A database hiccup: the batch rolled back and its jobs will be claimed again.
-        this.options.log.error({ err: error }, 'worker batch failed');
-      }
-      if (claimed === 0 && this.running) await this.idle();
-      // better-sqlite3 answers every await at once, so without this a draining backlog would
-      // never let the event loop reach the HTTP server (Meta would time out and redeliver).
-      else await yieldToEventLoop();
-    }
-  }
-
-  private async idle(): Promise<void> {
-    if (this.wokenWhileBusy) {
-      this.wokenWhileBusy = false;
-      return;
-    }
-    const controller = new AbortController();
-    this.wake = () => controller.abort();
-    await sleep(this.options.pollIntervalMs, undefined, { signal: controller.signal }).catch(() => undefined);
-    this.wake = null;
   }
 }

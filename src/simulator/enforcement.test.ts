@@ -44,7 +44,9 @@ describe('rate limiter', () => {
     expect(limiter.takeThroughput('n1', 2, 0)).toBe(true);
     expect(limiter.takeThroughput('n1', 2, 0)).toBe(false);
     expect(limiter.takeThroughput('n2', 2, 0)).toBe(true);
-    expect(limiter.takeThroughput('n1', 2, 500)).toBe(true);
+    // A sliding second: the first send's slot frees only 1,000 ms after it.
+    expect(limiter.takeThroughput('n1', 2, 999)).toBe(false);
+    expect(limiter.takeThroughput('n1', 2, 1_000)).toBe(true);
 
     const pair = { capacity: 1, refillIntervalMs: 6_000 };
     expect(limiter.takePair('n1', 'alice', pair, 0)).toBe(true);

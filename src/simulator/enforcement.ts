@@ -51,16 +51,18 @@ export type RateLimiter = {
 };
 
 export function createRateLimiter(): RateLimiter {
-  const throughput = new Map<string, TokenBucket>();
+  // Throughput is the strictest reading of Meta's limit: never more than `mps` sends in any
+  // sliding second (a bucket of `mps` refilled at `mps`/s would let 2 × mps through one second).
+  const recent = new Map<string, number[]>();
   const pairs = new Map<string, TokenBucket>();
   return {
     takeThroughput(phoneNumberId, mps, now) {
-      let bucket = throughput.get(phoneNumberId);
-      if (!bucket || bucket.capacity !== mps) {
-        bucket = new TokenBucket(mps, 1000 / mps, now);
-        throughput.set(phoneNumberId, bucket);
-      }
-      return bucket.take(now);
+      const times = recent.get(phoneNumberId) ?? [];
+      recent.set(phoneNumberId, times);
+      while (times.length > 0 && times[0]! <= now - 1000) times.shift();
+      if (times.length >= mps) return false;
+      times.push(now);
+      return true;
     },
     takePair(phoneNumberId, recipientKey, limit, now) {
       const key = `${phoneNumberId}\u0000${recipientKey}`;

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
+import { GroupCommitter } from '../../platform/group-commit.js';
 import type { Logger } from '../../platform/logger.js';
 import { recordAudit, type AuditDeps, type AuditInput } from './audit-log.js';
 
@@ -59,6 +60,13 @@ export function registerAuditHooks(scope: FastifyInstance, deps: AuditHookDeps):
   const actorOf = deps.actorOf ?? (() => 'api-token');
   const created = new WeakMap<FastifyRequest, string>();
   const pending = new Set<Promise<void>>();
+  // Entries of concurrent requests share one transaction (one fsync), not one commit each.
+  const writer = new GroupCommitter<AuditInput, void>(async (entries) => {
+    await deps.db.transaction().execute(async (trx) => {
+      for (const entry of entries) await recordAudit(trx, entry, deps);
+    });
+    return entries.map(() => undefined);
+  });
 
   scope.addHook('onSend', async (request, reply, payload) => {
     if (!MUTATING.has(request.method) || reply.statusCode >= 300 || typeof payload !== 'string' || !payload.startsWith('{')) return payload;
@@ -73,9 +81,9 @@ export function registerAuditHooks(scope: FastifyInstance, deps: AuditHookDeps):
 
   scope.addHook('onResponse', async (request, reply) => {
     if (!MUTATING.has(request.method)) return;
-    const entry = auditEntryFor(request, reply, created.get(request), actorOf);
-    const write = recordAudit(deps.db, entry, deps)
-      .then(() => undefined)
+    const entry = { ...auditEntryFor(request, reply, created.get(request), actorOf), occurredAt: deps.clock.now() };
+    const write = writer
+      .submit(entry)
       .catch((error: unknown) => (deps.log ?? request.log).error({ err: error, action: entry.action }, 'could not write the audit log'))
       .finally(() => pending.delete(write));
     pending.add(write);

@@ -15,6 +15,8 @@ export type AuditInput = {
   /** Never personal data (no request bodies): status codes, counts, ids. */
   details?: Record<string, unknown> | null;
   requestId?: string | null;
+  /** When it happened; default: now. (The audit hook writes in groups, after the fact.) */
+  occurredAt?: number;
 };
 
 export type AuditEntry = {
@@ -43,7 +45,7 @@ export async function recordAudit(exec: DbExecutor, input: AuditInput, deps: Aud
       target_id: input.targetId ?? null,
       details: input.details ? JSON.stringify(input.details) : null,
       request_id: input.requestId ?? null,
-      occurred_at: deps.clock.now(),
+      occurred_at: input.occurredAt ?? deps.clock.now(),
     })
     .execute();
   return id;

@@ -2,7 +2,7 @@ import { Agent, errors as undiciErrors, FormData, interceptors, request, type Di
 import type { z } from 'zod';
 import { err, ok, type Result } from '../../../platform/errors.js';
 import type { SendFailure } from '../core/send-failure.js';
-import { GraphErrorEnvelope, MediaMetadataResponse, MediaUploadResponse, SendMessageResponse, SuccessResponse, TemplateListResponse } from './graph.schema.js';
+import { CreateTemplateResponse, GraphErrorEnvelope, MediaMetadataResponse, MediaUploadResponse, SendMessageResponse, SuccessResponse, TemplateListResponse } from './graph.schema.js';
 
 export type GraphClientOptions = {
   /** `https://graph.facebook.com`, or the simulator's address. */
@@ -99,6 +99,11 @@ export class GraphClient {
     return this.call('GET', `${this.url(`${encodeURIComponent(wabaId)}/message_templates`)}?${query}`, token, TemplateListResponse);
   }
 
+  /** POST /{waba-id}/message_templates: submits a template for review. */
+  async createTemplate(wabaId: string, token: string, template: Record<string, unknown>): Promise<Result<z.infer<typeof CreateTemplateResponse>, SendFailure>> {
+    return this.call('POST', this.url(`${encodeURIComponent(wabaId)}/message_templates`), token, CreateTemplateResponse, template);
+  }
+
   private async call<S extends z.ZodType>(
     method: 'GET' | 'POST',
     url: string,
@@ -149,7 +154,7 @@ function toFailure(httpStatus: number, text: string): SendFailure {
         code: e.code,
         subcode: e.error_subcode ?? null,
         title: e.message ?? `Meta error ${e.code}`,
-        details: e.error_data?.details ?? null,
+        details: e.error_data?.details ?? e.error_user_msg ?? null,
         fbtraceId: e.fbtrace_id ?? null,
       };
     }

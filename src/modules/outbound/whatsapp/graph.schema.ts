@@ -35,6 +35,8 @@ export const GraphErrorEnvelope = z.looseObject({
     code: z.number(),
     error_subcode: z.number().optional(),
     error_data: z.looseObject({ details: z.string().optional() }).optional(),
+    /** Template management errors explain themselves here rather than in error_data. */
+    error_user_msg: z.string().optional(),
     fbtrace_id: z.string().optional(),
   }),
 });
@@ -42,4 +44,10 @@ export const GraphErrorEnvelope = z.looseObject({
 export const TemplateListResponse = z.looseObject({
   data: z.array(z.looseObject({ id: z.string(), name: z.string(), language: z.string(), status: z.string(), category: z.string().optional() })),
   paging: z.looseObject({ cursors: z.looseObject({ before: z.string().optional(), after: z.string().optional() }).optional(), next: z.string().optional() }).optional(),
+});
+
+export const CreateTemplateResponse = z.looseObject({
+  id: z.union([z.string(), z.number()]).transform(String),
+  status: z.string().optional(),
+  category: z.string().optional(),
 });

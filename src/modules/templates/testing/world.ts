@@ -69,7 +69,7 @@ export async function startWorld(db: Db, options: SimulatorOptions & { hubNumber
   const baseUrl = await sim.listen(0, '127.0.0.1');
   const graphOptions = { baseUrl, version: 'v24.0', timeoutMs: 5_000 };
   const graph = new GraphClient(graphOptions);
-  const client = new GraphTemplatesClient(graph, graphOptions);
+  const client = new GraphTemplatesClient(graph);
   const api: World['api'] = {
     listCalls: 0,
     listTemplates(...args) {
@@ -124,7 +124,6 @@ export async function startWorld(db: Db, options: SimulatorOptions & { hubNumber
     },
     async close() {
       await app.close();
-      await client.close();
       await graph.close();
       await sim.close();
       await hub.close();
