@@ -203,7 +203,9 @@ export async function api<T = unknown>(server: Pick<ServerProcess, 'baseUrl' | '
   const url = path.startsWith('/') ? `${server.baseUrl}${path}` : `${server.baseUrl}/api/v1/${path}`;
   const headers = new Headers(init.headers);
   headers.set('authorization', `Bearer ${server.apiToken}`);
-  if (init.body !== undefined && !headers.has('content-type')) headers.set('content-type', 'application/json');
+  // JSON unless the body brings its own type (multipart FormData sets its boundary itself).
+  const typed = init.body instanceof FormData || init.body instanceof Blob || init.body instanceof URLSearchParams;
+  if (init.body !== undefined && !typed && !headers.has('content-type')) headers.set('content-type', 'application/json');
   return toResult<T>(await fetch(url, { ...init, headers }));
 }
 

@@ -73,6 +73,33 @@ export const contactRepository = {
     return contact;
   },
 
+  /**
+   * Inserts a contact unless one with the same phone exists, and returns whichever is stored.
+   * Concurrent requests for one new number (PostgreSQL) then share a contact instead of failing
+   * on the unique phone: the loser waits for the winner's commit and reads its row.
+   */
+  async insertOrGetByPhone(exec: DbExecutor, contact: Contact & { phone: string }): Promise<Contact> {
+    await exec
+      .insertInto('contacts')
+      .values({
+        id: contact.id,
+        name: contact.name,
+        phone: contact.phone,
+        phone_match_key: contact.phoneMatchKey,
+        wa_id: contact.waId,
+        bsuid: contact.bsuid,
+        profile_name: contact.profileName,
+        locale: contact.locale,
+        fields: Object.keys(contact.fields).length > 0 ? JSON.stringify(contact.fields) : null,
+        created_at: contact.createdAt,
+        updated_at: contact.updatedAt,
+      })
+      .onConflict((oc) => oc.column('phone').doNothing())
+      .execute();
+    const row = await exec.selectFrom('contacts').selectAll().where('phone', '=', contact.phone).executeTakeFirstOrThrow();
+    return toContact(row);
+  },
+
   async update(exec: DbExecutor, contact: Contact, patch: ContactPatch, now: number): Promise<Contact> {
     if (Object.keys(patch).length === 0) return contact;
     await exec

@@ -16,7 +16,7 @@ export async function findOrCreateContactByPhone(exec: DbExecutor, phone: string
   if (!parsed.ok) return err(new AppError('CONTACT_PHONE_INVALID', parsed.message, { field: 'to' }));
   const [existing] = await contactRepository.findByMatchKey(exec, parsed.matchKey);
   if (existing) return ok(existing);
-  return ok(await contactRepository.insert(exec, newContact(deps, { phone: parsed.e164, phoneMatchKey: parsed.matchKey })));
+  return ok(await contactRepository.insertOrGetByPhone(exec, { ...newContact(deps, { phoneMatchKey: parsed.matchKey }), phone: parsed.e164 }));
 }
 
 /** The contact for a BSUID, created if new (a username-only WhatsApp user). */

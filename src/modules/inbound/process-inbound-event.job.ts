@@ -23,6 +23,9 @@ import { inboxRepository } from './inbox.repository.js';
 
 export const PROCESS_INBOUND_EVENT = 'inbound.process';
 
+/** Meta's error for a marketing message to a user who stopped them. */
+const META_USER_STOPPED_MARKETING = 131050;
+
 export type InboundDeps = ContactsDeps &
   TimelineDeps & {
     /** Enqueues follow-up jobs (media downloads, read receipts) in the same transaction. */
@@ -68,11 +71,31 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       await recordReaction(exec, event, contact.id, deps);
       return;
     }
-    case 'status_changed':
+    case 'status_changed': {
       // A status can be the first news that one of our sends went out (its answer was lost).
       await confirmSendFromStatus(exec, event, deps.clock.now());
       await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
+      // Meta usually reports "the user stopped marketing messages" (131050) this way, after accepting the send.
+      if (event.status === 'failed' && event.errors.some((e) => e.code === META_USER_STOPPED_MARKETING)) {
+        const message = await messageRepository.findByWamid(exec, event.wamid);
+        if (message) {
+          await recordConsentChange(
+            exec,
+            {
+              contactId: message.contact_id,
+              businessPhoneNumberId: message.business_phone_number_id,
+              category: 'marketing',
+              action: 'opt_out',
+              source: 'meta_error_131050',
+              evidence: event.wamid,
+              occurredAt: event.timestamp,
+            },
+            deps,
+          );
+        }
+      }
       return;
+    }
     case 'user_changed_number': {
       const contact = await changeContactNumber(
         exec,

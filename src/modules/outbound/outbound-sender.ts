@@ -165,11 +165,14 @@ export class OutboundSender {
     // and event-loop or network delay can bunch requests up on the way.
     const ceiling = Math.max(1, Math.floor(number.throughputMps * 0.97));
     const throughput = throughputConfig(ceiling, { burst: Math.max(1, Math.ceil(ceiling / 100)) });
+    // Waiting in process is bounded in total, not per wait: the lease (timeout + 5 s) must outlive
+    // it, or this process would take its own waiting send for a crashed one and send it twice.
+    const waitUntil = clock.now() + options.maxInlineWaitMs;
     for (;;) {
       const slot = await this.deps.limiter.reserve(`throughput:${number.phoneNumberId}`, throughput);
       if (slot.ok) break;
       metrics.rateLimited.inc({ limit: 'throughput' });
-      if (slot.retryAfterMs > options.maxInlineWaitMs) {
+      if (clock.now() + slot.retryAfterMs > waitUntil) {
         return { kind: 'requeue', row, at: clock.now() + slot.retryAfterMs, countAttempt: false, pairAttempt: false, error: null };
       }
       await sleep(slot.retryAfterMs);

@@ -12,7 +12,7 @@ import { findEntry, lastInboundAt, lastInboundNumber, recordOutboundQueued } fro
 import { messageCategory, timelineText, toGraphMessage, type OutboundRequest } from './core/outbound-request.js';
 import { needsServiceWindow, serviceWindow } from './core/service-window.js';
 import { messageView, type MessageView } from './message-view.js';
-import { outboxRepository } from './outbox.repository.js';
+import { outboxRepository, type OutboxRow } from './outbox.repository.js';
 
 export type QueueMessageDeps = {
   db: Db;
@@ -106,7 +106,7 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
   if (earlier) return ok({ message: earlier, replayed: true });
 
   const numbers = await deps.numbers.list();
-  const queued = await inTransaction(deps.db, async (trx): Promise<Result<string | { replayedBy: MessageView }>> => {
+  const queued = await inTransaction(deps.db, async (trx): Promise<Result<OutboxRow | { replayedBy: MessageView }>> => {
     const contact = await resolveTarget(trx, request, deps);
     if (!contact.ok) return contact;
     const number = await chooseNumber(trx, request, contact.value, numbers);
@@ -143,7 +143,7 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
     }
 
     const id = deps.ids.next();
-    await outboxRepository.insert(trx, {
+    const row: OutboxRow = {
       id,
       idempotency_key: request.idempotencyKey ?? null,
       contact_id: contact.value.id,
@@ -164,7 +164,8 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
       error_message: null,
       created_at: now,
       updated_at: now,
-    });
+    };
+    await outboxRepository.insert(trx, row);
     await recordOutboundQueued(trx, {
       id,
       contactId: contact.value.id,
@@ -174,7 +175,7 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
       content: graphMessage,
       queuedAt: now,
     });
-    return ok(id);
+    return ok(row);
   }).catch(async (error: unknown) => {
     // Two requests with one idempotency key raced and the unique key refused the loser:
     // it answers with the winner's message.
@@ -184,8 +185,9 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
   });
 
   if (!queued.ok) return queued;
-  if (typeof queued.value !== 'string') return ok({ message: queued.value.replayedBy, replayed: true });
+  if ('replayedBy' in queued.value) return ok({ message: queued.value.replayedBy, replayed: true });
+  // The answer is what was stored: read back after waking the sender, it could already say "sending".
+  const message = messageView(queued.value, undefined);
   deps.onQueued();
-  const row = (await outboxRepository.findById(deps.db, queued.value))!;
-  return ok({ message: messageView(row, await findEntry(deps.db, row.id)), replayed: false });
+  return ok({ message, replayed: false });
 }
