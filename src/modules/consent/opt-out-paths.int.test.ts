@@ -57,7 +57,9 @@ describe.each(DIALECTS)('opt-out paths on %s', (dialect) => {
     expect(refused.status).toBe(422);
     expect(refused.json).toMatchObject({ error: { code: 'CONSENT_REQUIRED' } });
     // Utility messages follow their own policy (default: not blocked by a marketing opt-out).
-    expect((await send(hub, contactId, utility)).status).toBe(202);
+    const update = await send(hub, contactId, utility);
+    expect(update.status).toBe(202);
+    expect(update.json).toMatchObject({ category: 'utility', template: { name: 'order_update', language: 'en_US' } });
     // A sentence that merely contains the word is not an opt-out, and free-form replies are service.
     expect((await send(hub, contactId, { type: 'text', text: { body: 'Sorry to see you go' } })).status).toBe(202);
 

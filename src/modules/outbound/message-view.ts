@@ -9,6 +9,8 @@ export type MessageView = {
   to: string;
   type: string;
   category: string;
+  /** For a template: the variant the catalogue chose (from the contact's locale, or the default). */
+  template: { name: string; language: string | null } | null;
   /**
    * queued · sending · accepted · held_for_quality_assessment · paused · sent · delivered · read ·
    * played · failed: the furthest of the outbox state and the delivery statuses from Meta.
@@ -41,6 +43,7 @@ export function messageView(row: OutboxRow, entry: Pick<MessageTable, 'status' |
     to: row.recipient,
     type: row.type,
     category: row.category,
+    template: templateOf(row),
     status,
     wamid: row.wamid,
     idempotencyKey: row.idempotency_key,
@@ -48,4 +51,10 @@ export function messageView(row: OutboxRow, entry: Pick<MessageTable, 'status' |
     createdAt: new Date(Number(row.created_at)).toISOString(),
     updatedAt: new Date(Number(row.updated_at)).toISOString(),
   };
+}
+
+function templateOf(row: OutboxRow): MessageView['template'] {
+  if (row.type !== 'template') return null;
+  const body = JSON.parse(row.body) as { template?: { name?: string; language?: { code?: string } } };
+  return body.template?.name ? { name: body.template.name, language: body.template.language?.code ?? null } : null;
 }

@@ -9,6 +9,7 @@ import type { Logger } from '../../platform/logger.js';
 import { PollingLoop } from '../../platform/polling-loop.js';
 import { consentCategoryOf, consentDecision, recordConsentChange, type ConsentPolicy } from '../consent/index.js';
 import type { NumberDirectory } from '../numbers/index.js';
+import { templateErrorFor } from '../templates/index.js';
 import { completeOutboundSend, failOutboundEntry, lastInboundAt } from '../timeline/index.js';
 import { classifySendFailure, type FailureClass } from './core/classify-send-failure.js';
 import { PAIR_LIMIT, pairRetryDelayMs } from './core/pair-limit.js';
@@ -220,8 +221,12 @@ export class OutboundSender {
         return { ...windowClosed(row), meta: meta ?? { code: 131047, title: 'Re-engagement message', details: failureClass.reason } };
       case 'opted_out':
         return { kind: 'failed', row, code: 'RECIPIENT_OPTED_OUT', message: described, meta, optedOut: true };
-      case 'fail':
+      case 'fail': {
+        // Meta's template errors (132xxx) get the clear codes the catalogue uses for the same problems.
+        const template = meta ? templateErrorFor(meta.code, meta.details) : null;
+        if (template) return { kind: 'failed', row, code: template.code, message: template.message, meta, optedOut: false };
         return { kind: 'failed', row, code: meta ? `META_${meta.code}` : 'SEND_FAILED', message: described, meta, optedOut: false };
+      }
     }
   }
 
