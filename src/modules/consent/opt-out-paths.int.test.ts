@@ -22,8 +22,8 @@ describe.each(DIALECTS)('opt-out paths on %s', (dialect) => {
     h = undefined;
   });
 
-  async function start(simulator: Record<string, unknown> = {}): Promise<HubWithSimulator> {
-    h = await startHubWithSimulator({ dialect, simulator: { templates: TEMPLATES, ...simulator } });
+  async function start(simulator: Record<string, unknown> = {}, env: Record<string, string> = {}): Promise<HubWithSimulator> {
+    h = await startHubWithSimulator({ dialect, env, simulator: { templates: TEMPLATES, ...simulator } });
     return h;
   }
 
@@ -68,6 +68,31 @@ describe.each(DIALECTS)('opt-out paths on %s', (dialect) => {
     const resumed = await send(hub, contactId, marketing);
     expect(resumed.status).toBe(202);
     await hub.waitFor(async () => ['sent', 'delivered', 'read'].includes((await hub.api<{ status: string }>(`messages/${resumed.json.id}`)).json.status), 10_000);
+  });
+
+  it('confirms an opt-out once, with the configured reply, even when the STOP webhook is delivered twice', async () => {
+    const reply = 'You will get no more promotions. Reply START to get them again.';
+    const hub = await start({ duplicateRate: 0 }, { CONSENT_OPT_OUT_REPLY: reply });
+    const { ref, contactId } = await customer(hub, '16505550341');
+    hub.sim.customerSays(ref, NUMBER_ID, 'STOP');
+    await hub.waitFor(async () => (await ledger(hub, contactId)).some((e) => e.action === 'opt_out'), 10_000);
+    const confirmations = () => hub.sim.sentMessages().filter((m) => JSON.stringify(m).includes(reply));
+    await hub.waitFor(() => confirmations().length === 1, 10_000, 'the confirmation to be sent');
+    // Meta redelivers the same STOP: no second confirmation.
+    const stop = (await hub.api<{ data: { wamid: string; text: string }[] }>(`contacts/${contactId}/timeline`)).json.data.find((e) => e.text === 'STOP')!;
+    const webhook = {
+      object: 'whatsapp_business_account',
+      entry: [{ id: '204857361209384', changes: [{ field: 'messages', value: {
+        messaging_product: 'whatsapp',
+        metadata: { display_phone_number: '15557340192', phone_number_id: NUMBER_ID },
+        contacts: [{ profile: { name: 'Customer 0341' }, wa_id: '16505550341' }],
+        messages: [{ from: '16505550341', id: stop.wamid, timestamp: String(Math.floor(Date.now() / 1000)), type: 'text', text: { body: 'STOP' } }],
+      } }] }],
+    };
+    expect((await hub.postWebhook(JSON.stringify(webhook))).status).toBe(200);
+    await hub.sim.idle();
+    await new Promise((r) => setTimeout(r, 500));
+    expect(confirmations()).toHaveLength(1);
   });
 
   it('PARAR, BAJA and ARRÊT opt out just as STOP does, but not inside a sentence', async () => {
