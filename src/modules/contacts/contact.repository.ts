@@ -17,6 +17,22 @@ function toContact(row: ContactTable): Contact {
   };
 }
 
+function toRow(contact: Contact): ContactTable {
+  return {
+    id: contact.id,
+    name: contact.name,
+    phone: contact.phone,
+    phone_match_key: contact.phoneMatchKey,
+    wa_id: contact.waId,
+    bsuid: contact.bsuid,
+    profile_name: contact.profileName,
+    locale: contact.locale,
+    fields: Object.keys(contact.fields).length > 0 ? JSON.stringify(contact.fields) : null,
+    created_at: contact.createdAt,
+    updated_at: contact.updatedAt,
+  };
+}
+
 function toColumns(patch: ContactPatch): Partial<ContactTable> {
   const columns: Partial<ContactTable> = {};
   if ('name' in patch) columns.name = patch.name ?? null;
@@ -56,19 +72,7 @@ export const contactRepository = {
   async insert(exec: DbExecutor, contact: Contact): Promise<Contact> {
     await exec
       .insertInto('contacts')
-      .values({
-        id: contact.id,
-        name: contact.name,
-        phone: contact.phone,
-        phone_match_key: contact.phoneMatchKey,
-        wa_id: contact.waId,
-        bsuid: contact.bsuid,
-        profile_name: contact.profileName,
-        locale: contact.locale,
-        fields: Object.keys(contact.fields).length > 0 ? JSON.stringify(contact.fields) : null,
-        created_at: contact.createdAt,
-        updated_at: contact.updatedAt,
-      })
+      .values(toRow(contact))
       .execute();
     return contact;
   },
@@ -81,19 +85,7 @@ export const contactRepository = {
   async insertOrGetByPhone(exec: DbExecutor, contact: Contact & { phone: string }): Promise<Contact> {
     await exec
       .insertInto('contacts')
-      .values({
-        id: contact.id,
-        name: contact.name,
-        phone: contact.phone,
-        phone_match_key: contact.phoneMatchKey,
-        wa_id: contact.waId,
-        bsuid: contact.bsuid,
-        profile_name: contact.profileName,
-        locale: contact.locale,
-        fields: Object.keys(contact.fields).length > 0 ? JSON.stringify(contact.fields) : null,
-        created_at: contact.createdAt,
-        updated_at: contact.updatedAt,
-      })
+      .values(toRow(contact))
       .onConflict((oc) => oc.column('phone').doNothing())
       .execute();
     const row = await exec.selectFrom('contacts').selectAll().where('phone', '=', contact.phone).executeTakeFirstOrThrow();

@@ -5,7 +5,8 @@ import type { TimelineDeps } from './timeline.deps.js';
 
 const json = (value: unknown): string | null => (value === null || value === undefined ? null : JSON.stringify(value));
 
-function baseRow(deps: TimelineDeps, contactId: string, wamid: string, waTimestamp: number): MessageRow {
+/** A timeline row with nothing but its identity and time; callers fill in what they know. */
+export function newMessageRow(deps: TimelineDeps, contactId: string, wamid: string | null, waTimestamp: number): MessageRow {
   const now = deps.clock.now();
   return {
     id: deps.ids.next(),
@@ -36,7 +37,7 @@ function baseRow(deps: TimelineDeps, contactId: string, wamid: string, waTimesta
 export async function recordInboundMessage(exec: DbExecutor, event: MessageReceived, contactId: string, deps: TimelineDeps): Promise<void> {
   const firstError = event.errors[0];
   await messageRepository.insertIfAbsent(exec, {
-    ...baseRow(deps, contactId, event.wamid, event.timestamp),
+    ...newMessageRow(deps, contactId, event.wamid, event.timestamp),
     business_phone_number_id: event.business?.phoneNumberId ?? null,
     type: event.type,
     text: event.text,
@@ -54,7 +55,7 @@ export async function recordInboundMessage(exec: DbExecutor, event: MessageRecei
 /** The `user_changed_number` notice itself, shown on the timeline where it happened. */
 export async function recordNumberChangeNotice(exec: DbExecutor, event: UserChangedNumber, contactId: string, deps: TimelineDeps): Promise<void> {
   await messageRepository.insertIfAbsent(exec, {
-    ...baseRow(deps, contactId, event.wamid, event.timestamp),
+    ...newMessageRow(deps, contactId, event.wamid, event.timestamp),
     business_phone_number_id: event.business?.phoneNumberId ?? null,
     type: 'system',
     text: event.body,
@@ -65,7 +66,7 @@ export async function recordNumberChangeNotice(exec: DbExecutor, event: UserChan
 /** A message the business sent from the WhatsApp Business app (coexistence) joins the timeline as outbound. */
 export async function recordEchoedMessage(exec: DbExecutor, event: MessageEchoed, contactId: string, deps: TimelineDeps): Promise<void> {
   await messageRepository.insertIfAbsent(exec, {
-    ...baseRow(deps, contactId, event.wamid, event.timestamp),
+    ...newMessageRow(deps, contactId, event.wamid, event.timestamp),
     business_phone_number_id: event.business?.phoneNumberId ?? null,
     direction: 'outbound',
     type: event.type,

@@ -2,6 +2,7 @@ import type { DbExecutor } from '../../db/database.js';
 import type { StatusChanged } from '../inbound/core/inbound-event.js';
 import { statusRank } from './core/status-order.js';
 import { messageRepository } from './message.repository.js';
+import { newMessageRow } from './record-message.js';
 import type { TimelineDeps } from './timeline.deps.js';
 
 /**
@@ -31,27 +32,11 @@ export async function recordStatus(
   const rank = statusRank(event.status);
   if (!(await messageRepository.findByWamid(exec, event.wamid))) {
     await messageRepository.insertIfAbsent(exec, {
-      id: deps.ids.next(),
-      wamid: event.wamid,
-      contact_id: await recipientContactId(),
+      ...newMessageRow(deps, await recipientContactId(), event.wamid, event.timestamp),
       business_phone_number_id: event.business?.phoneNumberId ?? null,
       direction: 'outbound',
-      type: 'unknown',
-      text: null,
       status: event.status,
       status_rank: rank,
-      error_code: null,
-      error_title: null,
-      error_details: null,
-      wa_timestamp: event.timestamp,
-      media: null,
-      content: null,
-      context: null,
-      referral: null,
-      pricing: null,
-      raw: null,
-      created_at: now,
-      updated_at: now,
     });
   }
   await messageRepository.advanceStatus(exec, event.wamid, event.status, rank, now);
