@@ -225,7 +225,11 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     registry,
     async close() {
       // Stop taking requests first (in-flight ones finish and are stored), then let the work in progress commit.
+      // A keep-alive connection that is busy when closing starts would hold close() for its whole
+      // timeout: after a grace period, the remaining connections are cut.
+      const cut = app ? setTimeout(() => app.server.closeAllConnections(), 5_000) : null;
       await app?.close();
+      if (cut) clearTimeout(cut);
       await sender?.stop();
       await worker?.stop();
       await graph.close();

@@ -43,7 +43,8 @@ async function prepare(exec: DbExecutor, request: OutboundRequest, contact: Cont
   const prepared = await prepareTemplateSend(exec, {
     wabaId: number.wabaId,
     contact,
-    template: { name, language: typeof language === 'object' ? language.code : language, parameters, mapping, components },
+    // A bare list is the body's positional values, the common case.
+    template: { name, language: typeof language === 'object' ? language.code : language, parameters: Array.isArray(parameters) ? { body: parameters } : parameters, mapping, components },
     defaultLocale: deps.templateDefaultLanguage,
     timeZone: deps.templateTimeZone,
   });

@@ -90,7 +90,7 @@ export const OutboundRequest = z.discriminatedUnion('type', [
         .union([z.string().min(2).max(15), z.object({ code: z.string().min(2).max(15) })])
         .optional()
         .describe("A variant's language; default: the contact's locale, then its language, then the business default"),
-      parameters: z.unknown().optional().describe('Values: a list (positional) or an object (named), or per component {header, body, buttons}'),
+      parameters: z.unknown().optional().describe('Values per component {header, body, buttons}; a bare list is the body\'s positional values'),
       mapping: z.unknown().optional().describe('Values from the contact: {"first_name": "contact.firstName", "balance": {"from": "crm.balance", "format": "currency", "currency": "USD"}}'),
       components: z.array(TemplateComponent).optional().describe("Meta's components, sent as they are (instead of parameters or mapping)"),
     }),
