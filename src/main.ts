@@ -18,6 +18,7 @@ import {
   markAsReadJob,
   MemoryRateLimiter,
   OutboundSender,
+  outboxRepository,
   RedisRateLimiter,
   type QueueMessageDeps,
   type RateLimiter,
@@ -53,7 +54,7 @@ export async function openStorage(config: StorageConfig, log: Logger): Promise<S
 }
 
 /** The numbers of this installation: the environment's one, and those stored (tokens sealed with SWITCHBOARD_SECRET_KEY). */
-export function numberDirectory(config: Config, storage: Storage): NumberDirectory {
+export function numberDirectory(config: Config, storage: Storage, onSaved?: (phoneNumberId: string) => Promise<void>): NumberDirectory {
   const secrets = config.SWITCHBOARD_SECRET_KEY ? new SecretBox(config.SWITCHBOARD_SECRET_KEY) : null;
   const environmentNumber =
     config.WHATSAPP_PHONE_NUMBER_ID && config.WHATSAPP_ACCESS_TOKEN
@@ -65,7 +66,7 @@ export function numberDirectory(config: Config, storage: Storage): NumberDirecto
           throughputMps: config.WHATSAPP_THROUGHPUT_MPS,
         }
       : null;
-  return new NumberDirectory(storage.database.db, storage.clock, secrets, environmentNumber);
+  return new NumberDirectory(storage.database.db, storage.clock, secrets, environmentNumber, onSaved);
 }
 
 export type Switchboard = {
@@ -91,7 +92,12 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const outboundMetrics = createOutboundMetrics(registry);
   const jobsMetrics = createJobsMetrics(registry, async () => ({ ...(await queue.stats()), deadLetters: await deadLetterRepository.count(db) }));
 
-  const numbers = numberDirectory(config, storage);
+  // A replaced token ends the number's pause at once: its queued messages become due and the sender is woken.
+  let sender: OutboundSender | null = null;
+  const numbers = numberDirectory(config, storage, async (phoneNumberId) => {
+    await outboxRepository.wakeNumber(db, phoneNumberId, clock.now());
+    sender?.notify();
+  });
   const graphOptions = { baseUrl: config.GRAPH_API_BASE_URL, version: config.GRAPH_API_VERSION, timeoutMs: config.GRAPH_API_TIMEOUT_MS };
   const graph = new GraphClient(graphOptions);
   const templatesApi = new GraphTemplatesClient(graph);
@@ -127,7 +133,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     },
   };
 
-  const sender = roles.worker
+  sender = roles.worker
     ? new OutboundSender({
         db,
         dialect: database.dialect,

@@ -27,6 +27,8 @@ export class NumberDirectory {
     private readonly clock: Clock,
     private readonly secrets: SecretBox | null,
     private readonly environmentNumber: EnvironmentNumber | null,
+    /** Told after a number is saved (a new token): the sender stops waiting out its pause. */
+    private readonly onSaved: (phoneNumberId: string) => Promise<void> = async () => undefined,
     private readonly cacheMs = 2_000,
   ) {}
 
@@ -88,6 +90,7 @@ export class NumberDirectory {
       .onConflict((oc) => oc.column('phone_number_id').doUpdateSet(row))
       .execute();
     this.cache = null;
+    await this.onSaved(number.phoneNumberId);
     return ok({ ...number, tokenExpiredAt: null, source: 'database' });
   }
 

@@ -11,3 +11,4 @@ export type { RateLimiter } from './rate-limit/rate-limiter.js';
 export { OutboundRequest } from './core/outbound-request.js';
 export { markAsReadJob, MARK_AS_READ } from './mark-as-read.job.js';
 export { consentReplyJob, CONSENT_REPLY } from './consent-reply.job.js';
+export { outboxRepository } from './outbox.repository.js';

@@ -640,6 +640,9 @@ describe.each(DIALECTS)('outbound messages against the Meta simulator on %s', (d
       expectStatus(replaced, 201);
       expect(replaced.json).toMatchObject({ phoneNumberId: NUMBER_ID, healthy: true });
       expect((await fetch(`${h.hubUrl}/readyz`)).status).toBe(200);
+      // The queued message goes out at once with the new token, not after the number's pause.
+      await waitForMessage(h, message.id, ['sent', 'delivered', 'read'], 5_000);
+      expect(h.sim.sentMessages()).toHaveLength(1);
     });
 
     it('does not send again after a timeout when the status webhook proves Meta accepted the message', async () => {

@@ -68,6 +68,18 @@ export const outboxRepository = {
     return Number(result.numUpdatedRows);
   },
 
+  /** Messages of a number waiting out a pause (its token had expired) become due now. */
+  async wakeNumber(exec: DbExecutor, businessPhoneNumberId: string, now: number): Promise<number> {
+    const result = await exec
+      .updateTable('outbound_messages')
+      .set({ next_attempt_at: now, updated_at: now })
+      .where('business_phone_number_id', '=', businessPhoneNumberId)
+      .where('state', '=', 'queued')
+      .where('next_attempt_at', '>', now)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  },
+
   async update(exec: DbExecutor, id: string, changes: Partial<Omit<OutboxRow, 'id'>>, expectedState?: OutboundState): Promise<boolean> {
     let query = exec.updateTable('outbound_messages').set(changes).where('id', '=', id);
     if (expectedState) query = query.where('state', '=', expectedState);
