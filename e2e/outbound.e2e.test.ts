@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../src/db/database.js';
 import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type Simulator } from '../src/simulator/index.js';
 import { api, startServer, waitFor, type EnvOverrides, type HttpResult, type ServerProcess } from '../test/support/server-process.js';
+import { inPool } from '../test/support/async-pool.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../test/support/test-databases.js';
 
 /**
@@ -24,21 +25,6 @@ type EntryDto = { id: string; wamid: string | null; direction: string; type: str
 
 function expectStatus(result: HttpResult, status: number): void {
   expect(result.status, `HTTP ${result.status}: ${result.text.slice(0, 500)}`).toBe(status);
-}
-
-/** Runs `task` for every item with at most `limit` in flight. */
-async function inPool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await task(items[index]!);
-      }
-    }),
-  );
-  return results;
 }
 
 describe.each(DIALECTS)('outbound through the switchboard process on %s', (dialect) => {

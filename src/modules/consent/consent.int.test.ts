@@ -1,8 +1,7 @@
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiWith } from '../../../test/support/api-with.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
-import { replyError } from '../../http/reply-error.js';
 import { ManualClock } from '../../platform/clock.js';
 import { uuidGenerator } from '../../platform/ids.js';
 import { createContact, type Contact } from '../contacts/index.js';
@@ -21,20 +20,6 @@ import {
 const NUMBER_A = '118274650392817';
 const NUMBER_B = '209385761029384';
 const T0 = Date.UTC(2026, 10, 1);
-
-/** The API's error handling, as src/http/app.ts does it, around the consent routes alone. */
-async function apiWith(register: (app: FastifyInstance) => PromiseLike<unknown>): Promise<FastifyInstance> {
-  const app = Fastify();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) return replyError(reply, { code: 'VALIDATION_FAILED', message: 'invalid' });
-    return replyError(reply, { code: 'INTERNAL', message: error.message });
-  });
-  await register(app);
-  await app.ready();
-  return app;
-}
 
 describe.each(DIALECTS)('consent on %s', (dialect) => {
   let database: TestDatabase;

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { buildKeywordMatcher } from '../consent/index.js';
+import { inboundTestDeps } from '../../../test/support/inbound-test-deps.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { deadLetterRepository } from '../../jobs/dead-letter.repository.js';
 import { replayDeadLetter } from '../../jobs/replay-dead-letters.js';
@@ -48,15 +48,7 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
   let queue: SqlJobQueue;
   let ingestor: WebhookIngestor;
   let worker: Worker;
-  const deps = () => ({
-    clock,
-    ids: uuidGenerator,
-    defaultRegion: 'US',
-    enqueue: (exec: Parameters<SqlJobQueue['enqueue']>[0], jobs: Parameters<SqlJobQueue['enqueue']>[1]) => queue.enqueue(exec, jobs),
-    markInboundAsRead: false,
-    keywordMatcher: buildKeywordMatcher({}),
-    privacySalt: null,
-  });
+  const deps = () => inboundTestDeps(clock, () => queue);
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);

@@ -14,6 +14,7 @@ import {
   type HubWithSimulator,
   type HubWithSimulatorOptions,
 } from '../../../test/support/hub-with-simulator.js';
+import { inPool } from '../../../test/support/async-pool.js';
 import { DIALECTS } from '../../../test/support/test-databases.js';
 
 /**
@@ -81,21 +82,6 @@ const toSecond = (ms: number) => Math.floor(ms / 1000) * 1000;
 
 function expectStatus(result: HttpResult, status: number): void {
   expect(result.status, `HTTP ${result.status}: ${result.text.slice(0, 500)}`).toBe(status);
-}
-
-/** Runs `task` for every item with at most `limit` in flight. */
-async function inPool<T, R>(items: T[], limit: number, task: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, async () => {
-      while (next < items.length) {
-        const index = next++;
-        results[index] = await task(items[index]!);
-      }
-    }),
-  );
-  return results;
 }
 
 /** The most timestamps in any half-open window [t, t + windowMs). */

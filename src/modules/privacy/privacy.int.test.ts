@@ -2,18 +2,17 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiWith } from '../../../test/support/api-with.js';
+import { inboundTestDeps } from '../../../test/support/inbound-test-deps.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import type { Database } from '../../db/database.js';
 import { SqlJobQueue } from '../../jobs/sql-job-queue.js';
 import { Worker } from '../../jobs/worker.js';
-import { replyError } from '../../http/reply-error.js';
 import { ManualClock } from '../../platform/clock.js';
 import { uuidGenerator } from '../../platform/ids.js';
 import { createLogger } from '../../platform/logger.js';
-import { applyConsentKeyword, buildKeywordMatcher, consentDecision, getConsent } from '../consent/index.js';
+import { applyConsentKeyword, consentDecision, getConsent } from '../consent/index.js';
 import { contactRepository, findContacts, type Contact } from '../contacts/index.js';
 import { processInboundEventJob, PROCESS_INBOUND_EVENT } from '../inbound/index.js';
 import { MediaStore } from '../media/index.js';
@@ -66,20 +65,6 @@ const reaction = (p: Person, wamid: string, at: number, target: string) => ({
 });
 const status = (p: Person, wamid: string, value: string, at: number) => ({ id: wamid, status: value, timestamp: seconds(at), recipient_id: p.waId, recipient_user_id: p.bsuid });
 
-/** The API's error handling, as src/http/app.ts does it, around the privacy routes alone. */
-async function apiWith(register: (app: FastifyInstance) => PromiseLike<unknown>): Promise<FastifyInstance> {
-  const app = Fastify();
-  app.setValidatorCompiler(validatorCompiler);
-  app.setSerializerCompiler(serializerCompiler);
-  app.setErrorHandler((error: FastifyError, _request, reply) => {
-    if (hasZodFastifySchemaValidationErrors(error)) return replyError(reply, { code: 'VALIDATION_FAILED', message: 'invalid' });
-    return replyError(reply, { code: 'INTERNAL', message: error.message });
-  });
-  await register(app);
-  await app.ready();
-  return app;
-}
-
 const TABLES: (keyof Database)[] = [
   'inbox_events',
   'jobs',
@@ -105,15 +90,7 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
   let worker: Worker;
   let mediaDir: string;
   let store: MediaStore;
-  const deps = () => ({
-    clock,
-    ids: uuidGenerator,
-    defaultRegion: 'US',
-    enqueue: (exec: Parameters<SqlJobQueue['enqueue']>[0], jobs: Parameters<SqlJobQueue['enqueue']>[1]) => queue.enqueue(exec, jobs),
-    markInboundAsRead: false,
-    keywordMatcher: buildKeywordMatcher({}),
-    privacySalt: SALT,
-  });
+  const deps = () => inboundTestDeps(clock, () => queue, SALT);
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
