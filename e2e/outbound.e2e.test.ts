@@ -40,7 +40,7 @@ describe.each(DIALECTS)('outbound through the switchboard process on %s', (diale
     WHATSAPP_BUSINESS_ACCOUNT_ID: DEFAULT_NUMBER.wabaId,
     WHATSAPP_DISPLAY_PHONE_NUMBER: DEFAULT_NUMBER.displayPhoneNumber,
     WHATSAPP_ACCESS_TOKEN: DEFAULT_ACCESS_TOKEN,
-    WHATSAPP_THROUGHPUT_MPS: '50',
+    WHATSAPP_THROUGHPUT_MPS: '25',
     GRAPH_API_BASE_URL: sim.baseUrl()!,
     // A claimed message is leased for the timeout + 5 s; then it waits OUTBOUND_IN_DOUBT_MS for a status proving it went out.
     GRAPH_API_TIMEOUT_MS: '1000',

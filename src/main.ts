@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { connectDatabase, migrateToLatest, type DatabaseHandle } from './db/connect.js';
+import { GroupTransaction } from './db/group-transaction.js';
 import { buildApp } from './http/app.js';
 import { deadLetterRepository } from './jobs/dead-letter.repository.js';
 import { createJobsMetrics } from './jobs/jobs.metrics.js';
@@ -8,6 +9,10 @@ import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { Worker } from './jobs/worker.js';
 import { createInboundMetrics, createWebhookIngestor, processInboundEventJob, type InboundDeps, type WebhookIngestor } from './modules/inbound/index.js';
 import { buildKeywordMatcher, type ConsentPolicy } from './modules/consent/index.js';
+import { eventPublisher, subscriberJob, type EventSubscriber } from './modules/events/index.js';
+import { automationSubscriber, createRegexTester, createWebhookSender, loadRulesFile, runRulesForEvent, windowClosingJob, type AutomationDeps } from './modules/automation/index.js';
+import { inboxSubscriber, LocalLiveBus, PostgresLiveBus, SseHub, sqlInboxCommands, type InboxCommands, type InboxDeps, type LiveBus } from './modules/inbox/index.js';
+import { createCrm, type Crm } from './modules/crm/index.js';
 import { downloadMediaJob, MediaStore } from './modules/media/index.js';
 import { NumberDirectory } from './modules/numbers/index.js';
 import {
@@ -79,6 +84,10 @@ export type Switchboard = {
   numbers: NumberDirectory;
   ingestor: WebhookIngestor;
   registry: Registry;
+  /** The shared inbox: the commands automation calls, and this process's event streams (HTTP only). */
+  inbox: { commands: InboxCommands; hub: SseHub | null };
+  /** The configured CRM: its connector, the commands automation calls, the sync jobs. */
+  crm: Crm;
   close(): Promise<void>;
 };
 
@@ -87,6 +96,14 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const storage = await openStorage(config, log);
   const { database, queue, clock, ids } = storage;
   const db = database.db;
+  if (config.AUTOMATION_RULES_FILE) {
+    // Before anything starts: a bad rules file stops start-up with one line naming the file and the rule.
+    const loaded = await loadRulesFile(config.AUTOMATION_RULES_FILE, { db, clock, ids }).catch(async (error: unknown) => {
+      await database.close();
+      throw error;
+    });
+    log.info({ rules: loaded.loaded, file: config.AUTOMATION_RULES_FILE }, 'automation rules loaded');
+  }
   const registry = createMetricsRegistry(true);
   const inboundMetrics = createInboundMetrics(registry);
   const outboundMetrics = createOutboundMetrics(registry);
@@ -119,6 +136,24 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   });
   const privacySalt = config.PRIVACY_SALT ?? null;
   const enqueue: InboundDeps['enqueue'] = (exec, jobs) => queue.enqueue(exec, jobs);
+  // What happens to contacts (messages, statuses, consent, CRM changes) reaches every subscriber
+  // as its own job, enqueued in the transaction of the change. Modules add their subscribers below,
+  // before the worker is built.
+  const subscribers: EventSubscriber[] = [];
+  const publish = eventPublisher(subscribers, enqueue, log);
+  // The CRM (built-in, or an external one kept in step through its own jobs and `crm-sync` subscriber).
+  const crm = createCrm(config, { db, clock, ids, limiter, enqueue, publish });
+  subscribers.push(...crm.subscribers);
+  // The shared inbox: live signals (PostgreSQL NOTIFY reaches every process; in-process on SQLite),
+  // the subscriber that keeps conversations current, the commands automation calls, and (in
+  // HTTP processes) the hub of Server-Sent Events streams.
+  const inboxBus: LiveBus =
+    database.dialect === 'postgres' ? new PostgresLiveBus(config.DATABASE_URL, ids, log, () => inboxHub?.resync()) : new LocalLiveBus(ids, database.sqlite ?? null);
+  const inboxDeps: InboxDeps = { clock, ids, bus: inboxBus, strategy: config.INBOX_ASSIGNMENT };
+  subscribers.push(inboxSubscriber(inboxDeps));
+  const inboxCommands = sqlInboxCommands(inboxDeps);
+  const inboxHub = roles.http ? new SseHub({ db, bus: inboxBus, clock, log }) : null;
+  await inboxHub?.start();
   const inboundDeps: InboundDeps = {
     clock,
     ids,
@@ -127,6 +162,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     markInboundAsRead: config.MARK_INBOUND_AS_READ,
     keywordMatcher,
     privacySalt,
+    publish,
     onConsentKeyword: async (exec, change) => {
       if (!(change.action === 'opt_out' ? config.CONSENT_OPT_OUT_REPLY : config.CONSENT_OPT_IN_REPLY)) return;
       await enqueue(exec, [{ name: CONSENT_REPLY, payload: change, dedupeKey: `${CONSENT_REPLY}:${change.wamid}` }]);
@@ -144,6 +180,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         limiter,
         log,
         metrics: outboundMetrics,
+        publish,
         options: {
           concurrency: config.OUTBOUND_CONCURRENCY,
           leaseMs: config.GRAPH_API_TIMEOUT_MS + 5_000,
@@ -167,6 +204,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   };
   const queueDeps: QueueMessageDeps = {
     db,
+    // API requests that arrive together share one commit (one fsync on SQLite).
+    transactions: new GroupTransaction(db),
     clock,
     ids,
     numbers,
@@ -174,10 +213,31 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     templateDefaultLanguage: config.TEMPLATE_DEFAULT_LANGUAGE,
     templateTimeZone: config.TEMPLATE_TIME_ZONE,
     // In a process without a sender (`serve` with workers elsewhere), the sender's poll picks messages up.
-    onQueued: () => sender?.notify(),
+    // The worker too: the send's domain events (the inbox's live update among them) run at once, not at its next poll.
+    onQueued: () => {
+      sender?.notify();
+      queue.notify();
+    },
     consentPolicy,
     privacySalt,
+    publish,
   };
+  // Automation: the rules engine runs each event as a lease job (its actions send and call webhooks).
+  const webhooks = createWebhookSender({ allowPrivate: config.AUTOMATION_WEBHOOK_ALLOW_PRIVATE });
+  const automationDeps: AutomationDeps = {
+    db,
+    clock,
+    ids,
+    log,
+    queueDeps,
+    crm: crm.commands,
+    inbox: inboxCommands,
+    webhooks,
+    webhookTimeoutMs: config.AUTOMATION_WEBHOOK_TIMEOUT_MS,
+    regex: createRegexTester(),
+    enqueue,
+  };
+  subscribers.push(automationSubscriber(automationDeps));
 
   const worker = roles.worker
     ? new Worker(
@@ -188,6 +248,9 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
           markAsReadJob({ graph, numbers }),
           consentReplyJob(queueDeps, { opt_out: config.CONSENT_OPT_OUT_REPLY, opt_in: config.CONSENT_OPT_IN_REPLY }),
           ...(config.RETENTION_DAYS ? [retentionPurgeJob({ db, store: mediaStore, clock, days: config.RETENTION_DAYS, enqueue })] : []),
+          ...subscribers.map(subscriberJob),
+          windowClosingJob(automationDeps, (event, only) => runRulesForEvent(automationDeps, event, only)),
+          ...crm.jobs,
         ],
         {
         batchSize: config.WORKER_BATCH_SIZE,
@@ -217,6 +280,23 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         queueDeps,
         privacySalt,
         templates: templatesDeps,
+        publish,
+        automation: automationDeps,
+        // Events an API change published (a lead created in the CRM) run at once, not at the worker's next poll.
+        onChangeAnswered: () => queue.notify(),
+        crm: { ...crm.routes, webhook: crm.webhook },
+        inbox: {
+          auth: {
+            sessions: { db, clock, policy: { idleMs: config.SESSION_IDLE_MINUTES * 60_000, absoluteMs: config.SESSION_MAX_HOURS * 3_600_000 } },
+            ids,
+            throttle: { maxFailures: config.LOGIN_MAX_FAILURES, windowMs: config.LOGIN_WINDOW_MINUTES * 60_000 },
+          },
+          routes: {
+            deps: inboxDeps,
+            numbers: async () => (await numbers.list()).map((n) => ({ phoneNumberId: n.phoneNumberId, displayPhoneNumber: n.displayPhoneNumber })),
+          },
+          live: { bus: inboxBus, hub: inboxHub! },
+        },
       })
     : null;
 
@@ -229,17 +309,24 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     numbers,
     ingestor,
     registry,
+    inbox: { commands: inboxCommands, hub: inboxHub },
+    crm,
     async close() {
       // Stop taking requests first (in-flight ones finish and are stored), then let the work in progress commit.
       // A keep-alive connection that is busy when closing starts would hold close() for its whole
       // timeout: after a grace period, the remaining connections are cut.
       const cut = app ? setTimeout(() => app.server.closeAllConnections(), 5_000) : null;
+      // Event streams never end by themselves: ended first, so that the server can close.
+      await inboxHub?.close();
       await app?.close();
       if (cut) clearTimeout(cut);
       await sender?.stop();
       await worker?.stop();
       await graph.close();
+      await webhooks.close();
+      await crm.close();
       redis?.disconnect();
+      await inboxBus.close();
       await database.close();
     },
   };
@@ -251,6 +338,7 @@ export async function startSwitchboard(config: Config, log: Logger, roles: { htt
   if (switchboard.app) await switchboard.app.listen({ port: config.PORT, host: config.HOST });
   switchboard.worker?.start();
   switchboard.sender?.start();
+  if (switchboard.worker) await switchboard.crm.startPolling();
   if (switchboard.worker && (await switchboard.numbers.list()).length > 0) {
     // The catalogue is fetched in the background: start-up never waits on Meta.
     void switchboard.syncTemplates().then(

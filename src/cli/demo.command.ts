@@ -1,13 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
+import { demoTeam, ensureDemoUsers } from '../modules/inbox/index.js';
 import { processEnv, type Env } from '../platform/config.js';
 import { DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER } from '../simulator/index.js';
 import { serve } from './serve.command.js';
 import { startStandaloneSimulator } from './simulate.command.js';
 
 const SECRETS_FILE = './data/demo-secrets.json';
+/** Rules that use the simulator's property_inquiry template, so the demo shows automation at work. */
+export const DEMO_RULES_FILE = fileURLToPath(new URL('../../examples/rules/hot-lead.yaml', import.meta.url));
 
 type DemoSecrets = {
   META_APP_SECRET: string;
@@ -15,6 +19,9 @@ type DemoSecrets = {
   SWITCHBOARD_API_TOKEN: string;
   SWITCHBOARD_SECRET_KEY: string;
   PRIVACY_SALT: string;
+  /** Passwords of the demo's inbox users (admin, and both agents). */
+  DEMO_ADMIN_PASSWORD: string;
+  DEMO_AGENT_PASSWORD: string;
 };
 
 const GENERATORS: Record<keyof DemoSecrets, () => string> = {
@@ -23,6 +30,8 @@ const GENERATORS: Record<keyof DemoSecrets, () => string> = {
   SWITCHBOARD_API_TOKEN: () => randomBytes(24).toString('base64url'),
   SWITCHBOARD_SECRET_KEY: () => randomBytes(32).toString('base64url'),
   PRIVACY_SALT: () => randomBytes(24).toString('base64url'),
+  DEMO_ADMIN_PASSWORD: () => randomBytes(9).toString('base64url'),
+  DEMO_AGENT_PASSWORD: () => randomBytes(9).toString('base64url'),
 };
 
 /**
@@ -53,7 +62,8 @@ export function registerDemoCommand(program: Command): void {
     .option('--interval <ms>', 'average time between customer messages', '8000')
     .action(async (options: DemoOptions) => {
       // Variables the user set win over the generated ones.
-      let env: Env = { ...demoSecrets(), ...processEnv() };
+      const secrets = demoSecrets();
+      let env: Env = { ...secrets, ...processEnv() };
       const host = env.HOST ?? '127.0.0.1';
       let simulator: Awaited<ReturnType<typeof startStandaloneSimulator>> | null = null;
       if (options.simulator) {
@@ -76,6 +86,8 @@ export function registerDemoCommand(program: Command): void {
           WHATSAPP_DISPLAY_PHONE_NUMBER: DEFAULT_NUMBER.displayPhoneNumber,
           WHATSAPP_ACCESS_TOKEN: DEFAULT_ACCESS_TOKEN,
           GRAPH_API_BASE_URL: simulator.baseUrl,
+          // Absent from a package built without examples/: the demo then runs without rules.
+          ...(existsSync(DEMO_RULES_FILE) ? { AUTOMATION_RULES_FILE: DEMO_RULES_FILE } : {}),
           ...env,
         };
       }
@@ -84,6 +96,11 @@ export function registerDemoCommand(program: Command): void {
       const address = switchboard.app?.server.address();
       const hubUrl = `http://${host}:${typeof address === 'object' && address ? address.port : (env.PORT ?? 3000)}`;
       const token = env.SWITCHBOARD_API_TOKEN;
+      // The shared inbox opens on a team: an admin and two agents (created once, kept in the secrets file).
+      const team = demoTeam({ admin: secrets.DEMO_ADMIN_PASSWORD, agent: secrets.DEMO_AGENT_PASSWORD });
+      await ensureDemoUsers(switchboard.storage.database.db, team, switchboard.storage);
+      console.log(`Shared inbox: ${hubUrl}/  (passwords kept in ${SECRETS_FILE})`);
+      for (const member of team) console.log(`  ${member.role.padEnd(5)}  ${member.email}  ${member.password}`);
       console.log(`API token: ${token}   (kept in ${SECRETS_FILE})`);
       if (sim && simulator) {
         // The hub may have taken another port (PORT=0): tell the simulator where to deliver.
@@ -95,6 +112,12 @@ export function registerDemoCommand(program: Command): void {
           console.log('Reply to a customer (inside the 24-hour window once they have written):');
           console.log(`  curl -s -X POST ${hubUrl}/api/v1/messages -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\`);
           console.log(`    -d '{"to":"+${customer.waId}","type":"text","text":{"body":"Hello from Switchboard"}}'`);
+        }
+        if (env.AUTOMATION_RULES_FILE === DEMO_RULES_FILE) {
+          console.log(`Automation (rules: ${DEMO_RULES_FILE}): a hot lead gets the property inquiry, the simulated customer taps a budget:`);
+          console.log(`  curl -s -X POST ${hubUrl}/api/v1/crm/people -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\`);
+          console.log(`    -d '{"name":"Dana Whitfield","phone":"+14155550142","tags":["Hot Lead – High Priority"]}'`);
+          console.log(`  then: curl -s ${hubUrl}/api/v1/automation/runs -H "Authorization: Bearer ${token}"   (and GET /api/v1/crm/people/{id}: budget and task)`);
         }
       }
       console.log(`Contacts: curl -s "${hubUrl}/api/v1/contacts?phone=%2B5511987654321" -H "Authorization: Bearer ${token}"`);

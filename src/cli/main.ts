@@ -1,11 +1,13 @@
 import { Command } from 'commander';
 import { ConfigError } from '../platform/config.js';
+import { registerCrmCommand } from './crm.command.js';
 import { registerDemoCommand } from './demo.command.js';
 import { registerDlqCommand } from './dlq.command.js';
 import { registerMigrateCommand } from './migrate.command.js';
 import { registerNumbersCommand } from './numbers.command.js';
 import { registerSimulateCommand } from './simulate.command.js';
 import { registerServeCommands } from './serve.command.js';
+import { registerUsersCommand } from './users.command.js';
 
 const program = new Command()
   .name('switchboard')
@@ -18,6 +20,8 @@ registerMigrateCommand(program);
 registerDlqCommand(program);
 registerNumbersCommand(program);
 registerSimulateCommand(program);
+registerUsersCommand(program);
+registerCrmCommand(program);
 
 program.parseAsync(process.argv).catch((error: unknown) => {
   // Configuration problems are the user's to fix: one line naming the variable, no stack trace.

@@ -59,6 +59,16 @@ export async function startStandaloneSimulator(options: SimulateOptions): Promis
           { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: 'Stop promotions' }] },
         ],
       },
+      // What the example rules (examples/rules/hot-lead.yaml) send a hot lead from the CRM.
+      {
+        name: 'property_inquiry',
+        language: 'en_US',
+        category: 'MARKETING',
+        components: [
+          { type: 'BODY', text: 'Hi {{1}}, thanks for your interest in our listings! Which budget range should we show you?', example: { body_text: [['Dana']] } },
+          { type: 'BUTTONS', buttons: [{ type: 'QUICK_REPLY', text: '$500K – $1M' }, { type: 'QUICK_REPLY', text: '$1M – $2M' }, { type: 'QUICK_REPLY', text: '$2M+' }] },
+        ],
+      },
     ],
   });
   for (let i = 0; i < options.customers; i++) {

@@ -1,10 +1,13 @@
 import type { Kysely, Transaction } from 'kysely';
+import type { AutomationTables } from './automation-tables.js';
+import type { CrmTables } from './crm-tables.js';
+import type { InboxTables } from './inbox-tables.js';
 
 /**
  * The one typed view of the schema, shared by SQLite and PostgreSQL.
  * Portable column types only: text, integer/bigint (epoch milliseconds for times), JSON kept as text.
  */
-export interface Database {
+export interface Database extends CrmTables, AutomationTables, InboxTables {
   inbox_events: InboxEventTable;
   jobs: JobTable;
   dead_letters: DeadLetterTable;

@@ -1,4 +1,7 @@
 import { TEMPLATE_ERROR_STATUS } from '../modules/templates/index.js';
+// The leaf file, not the index: the inbox's routes reach this table through reply-error.
+import { INBOX_ERROR_STATUS } from '../modules/inbox/inbox.errors.js';
+import { AUTOMATION_ERROR_STATUS } from '../modules/automation/automation.errors.js';
 
 /**
  * The one table from stable error codes to HTTP statuses. A code not listed here is a bug in
@@ -6,6 +9,8 @@ import { TEMPLATE_ERROR_STATUS } from '../modules/templates/index.js';
  */
 const STATUS_BY_CODE: Record<string, number> = {
   ...TEMPLATE_ERROR_STATUS,
+  ...INBOX_ERROR_STATUS,
+  ...AUTOMATION_ERROR_STATUS,
   VALIDATION_FAILED: 400,
   BODY_INVALID: 400,
   WEBHOOK_BODY_INVALID: 400,
@@ -31,6 +36,12 @@ const STATUS_BY_CODE: Record<string, number> = {
   MEDIA_TOO_LARGE: 413,
   MEDIA_TYPE_UNSUPPORTED: 415,
   UNSUPPORTED_MEDIA_TYPE: 415,
+  CRM_PERSON_NOT_FOUND: 404,
+  CRM_TASK_NOT_FOUND: 404,
+  CRM_WEBHOOK_UNKNOWN: 404,
+  CRM_WEBHOOK_SIGNATURE_INVALID: 401,
+  CRM_WEBHOOK_INVALID: 400,
+  CRM_UNAVAILABLE: 503,
   INTERNAL: 500,
   NOT_READY: 503,
   SECRET_KEY_MISSING: 503,

@@ -212,6 +212,32 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
       expect(runs).toEqual(['l']);
       expect(await effects()).toEqual(['l-1', 't']);
     });
+
+    it('keeps running transaction jobs while a slow lease job waits on another system', async () => {
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      const slow: JobDefinition<z.ZodObject<{ key: z.ZodString }>> = {
+        name: 'test.slow',
+        mode: 'lease',
+        payload: z.object({ key: z.string() }),
+        handle: () => released,
+      };
+      const w = new Worker(queue, [slow, recordingJob()], { batchSize: 10, pollIntervalMs: 20, clock, log });
+      await queue.enqueue(database.db, [{ name: 'test.slow', payload: { key: 'crm' } }]);
+      w.start();
+      try {
+        await queue.enqueue(database.db, [{ name: 'test.record', payload: { key: 'inbound' } }]);
+        const deadline = Date.now() + 5_000;
+        while ((await effects()).length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+        expect(await effects()).toEqual(['inbound']);
+        expect((await jobs()).find((j) => j.name === 'test.slow')?.state).toBe('running');
+      } finally {
+        release();
+        await w.stop();
+      }
+      // Stopping waited for the lease job: its outcome is recorded.
+      expect((await jobs()).find((j) => j.name === 'test.slow')?.state).toBe('done');
+    });
   });
 
   it.runIf(dialect === 'postgres')('lets workers in separate connections share the work without running a job twice', async () => {

@@ -13,7 +13,7 @@ export type WorkerOptions = {
    * acknowledgements fast while a backlog drains.
    */
   batchBudgetMs?: number;
-  /** Lease jobs claimed and run concurrently per round (default 8). */
+  /** Lease jobs run concurrently (default 8). */
   leasedBatchSize?: number;
   /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
   pollIntervalMs: number;
@@ -31,10 +31,17 @@ class InvalidPayloadError extends Error {
 /**
  * Runs job definitions against the queue: claims due jobs in batches, runs each handler,
  * retries failures with backoff and dead-letters what keeps failing.
+ *
+ * Two loops: one runs transactional batches, the other keeps up to `leasedBatchSize` lease jobs
+ * running. Lease jobs wait on other systems (a CRM flush can take many seconds under the CRM's
+ * rate limit), so they run beside the transactional loop instead of holding up its next round:
+ * inbound messages and live updates never wait for a slow CRM.
  */
 export class Worker {
   private readonly definitions: Map<string, JobDefinition>;
   private readonly loop: PollingLoop;
+  private readonly leasedLoop: PollingLoop;
+  private readonly inFlight = new Set<Promise<void>>();
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -43,19 +50,26 @@ export class Worker {
     private readonly options: WorkerOptions,
   ) {
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
-    this.loop = new PollingLoop(() => this.runOnce(), options.pollIntervalMs, (error) => options.log.error({ err: error }, 'worker batch failed'));
+    const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
+    this.loop = new PollingLoop(() => this.runTransactional(), options.pollIntervalMs, onError);
+    this.leasedLoop = new PollingLoop(() => this.startLeased(), options.pollIntervalMs, onError);
   }
 
   start(): void {
-    this.unsubscribe ??= this.queue.onEnqueued(() => this.loop.notify());
+    this.unsubscribe ??= this.queue.onEnqueued(() => {
+      this.loop.notify();
+      this.leasedLoop.notify();
+    });
     this.loop.start();
+    this.leasedLoop.start();
   }
 
-  /** Stops after the batch in progress commits. */
+  /** Stops after the batch in progress commits and the lease jobs running have finished. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
-    await this.loop.stop();
+    await Promise.all([this.loop.stop(), this.leasedLoop.stop()]);
+    await Promise.all([...this.inFlight]);
   }
 
   /** Processes batches until no job is due; returns how many were processed. For the CLI and tests. */
@@ -68,43 +82,63 @@ export class Worker {
     }
   }
 
-  /** Runs one batch of each kind; returns how many jobs it claimed. */
+  /** Runs one batch of each kind and waits for the lease jobs it started; returns how many jobs it claimed. */
   async runOnce(): Promise<number> {
-    const byMode = (mode: 'transaction' | 'lease') =>
-      [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
-    const transactional = byMode('transaction');
-    const claimed =
-      transactional.length === 0
-        ? 0
-        : await this.queue.runBatch(
-            this.options.batchSize,
-            transactional,
-            {
-              run: (trx, job) => this.execute(trx, job),
-              onFailure: (job, error) => this.onFailure(job, error),
-              onDone: (job) => this.options.onProcessed?.(job, 'done'),
-            },
-            this.options.batchBudgetMs ?? 20,
-          );
-    return claimed + (await this.runLeased(byMode('lease')));
+    const claimed = (await this.runTransactional()) + (await this.startLeased());
+    await Promise.all([...this.inFlight]);
+    return claimed;
   }
 
-  private async runLeased(names: string[]): Promise<number> {
+  private namesOf(mode: 'transaction' | 'lease'): string[] {
+    return [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
+  }
+
+  private async runTransactional(): Promise<number> {
+    const names = this.namesOf('transaction');
     if (names.length === 0) return 0;
-    const leaseMs = Math.max(...names.map((n) => this.definitions.get(n)?.leaseMs ?? 5 * 60_000));
-    const jobs = await this.queue.claimLeased(this.options.leasedBatchSize ?? 8, names, leaseMs);
-    await Promise.all(
-      jobs.map(async (job) => {
-        try {
-          await this.execute(this.queue.database, job);
-          await this.queue.settleLeased(job, { kind: 'done' });
-          this.options.onProcessed?.(job, 'done');
-        } catch (error) {
-          await this.queue.settleLeased(job, this.onFailure(job, error));
-        }
-      }),
+    return this.queue.runBatch(
+      this.options.batchSize,
+      names,
+      {
+        run: (trx, job) => this.execute(trx, job),
+        onFailure: (job, error) => this.onFailure(job, error),
+        onDone: (job) => this.options.onProcessed?.(job, 'done'),
+      },
+      this.options.batchBudgetMs ?? 20,
     );
+  }
+
+  /** Claims lease jobs up to the free capacity and starts them; each one's end makes room for the next. */
+  private async startLeased(): Promise<number> {
+    const names = this.namesOf('lease');
+    const capacity = (this.options.leasedBatchSize ?? 8) - this.inFlight.size;
+    if (names.length === 0 || capacity <= 0) return 0;
+    const leaseMs = Math.max(...names.map((n) => this.definitions.get(n)?.leaseMs ?? 5 * 60_000));
+    const jobs = await this.queue.claimLeased(capacity, names, leaseMs);
+    for (const job of jobs) {
+      const running: Promise<void> = this.runLeased(job).finally(() => {
+        this.inFlight.delete(running);
+        this.leasedLoop.notify();
+      });
+      this.inFlight.add(running);
+    }
     return jobs.length;
+  }
+
+  private async runLeased(job: JobRow): Promise<void> {
+    try {
+      try {
+        await this.execute(this.queue.database, job);
+      } catch (error) {
+        await this.queue.settleLeased(job, this.onFailure(job, error));
+        return;
+      }
+      await this.queue.settleLeased(job, { kind: 'done' });
+      this.options.onProcessed?.(job, 'done');
+    } catch (error) {
+      // Settling failed (the database went away): the lease expires and the job runs again.
+      this.options.log.error({ err: error, jobId: job.id, job: job.name }, 'could not record a lease job outcome');
+    }
   }
 
   private async execute(trx: JobContext['trx'], job: JobRow): Promise<void> {

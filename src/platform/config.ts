@@ -66,9 +66,99 @@ const ConfigFields = z.object({
   /** A reply sent when a keyword opts someone out (or back in); unset sends nothing. */
   CONSENT_OPT_OUT_REPLY: z.string().min(1).max(4096).optional(),
   CONSENT_OPT_IN_REPLY: z.string().min(1).max(4096).optional(),
+
+  // Automation: rules loaded at start (JSON or YAML, upserted by id) and the webhook action's limits.
+  AUTOMATION_RULES_FILE: z.string().min(1).optional(),
+  /** Lets webhook actions reach private, loopback and link-local addresses (tests, internal services). */
+  AUTOMATION_WEBHOOK_ALLOW_PRIVATE: Flag.default(false),
+  AUTOMATION_WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(5_000),
+
+  // CRM: the built-in one, or an external CRM whose credentials follow (base URLs point at fakes in tests).
+  CRM_CONNECTOR: z.enum(['builtin', 'hubspot', 'salesforce', 'zoho', 'pipedrive']).default('builtin'),
+  /** How often an external CRM's change feed is read. */
+  CRM_POLL_INTERVAL_MS: z.coerce.number().int().min(1_000).max(24 * 3_600_000).default(60_000),
+  /** Field mapping as JSON (a list, or a list per connector), or a JSON/YAML file holding it. */
+  CRM_FIELD_MAP: z.string().min(2).optional(),
+  CRM_FIELD_MAP_FILE: z.string().min(1).optional(),
+  HUBSPOT_ACCESS_TOKEN: z.string().min(1).optional(),
+  HUBSPOT_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.hubapi.com'),
+  /** The HubSpot app's client secret and the exact webhook URL configured in it: both sign HubSpot's webhooks (v3). */
+  HUBSPOT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  HUBSPOT_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  SALESFORCE_LOGIN_URL: z.url({ protocol: /^https?$/ }).default('https://login.salesforce.com'),
+  SALESFORCE_CLIENT_ID: z.string().min(1).optional(),
+  SALESFORCE_USERNAME: z.string().min(1).optional(),
+  /** PEM; `\n` escapes are read as line breaks (one-line environment values). */
+  SALESFORCE_PRIVATE_KEY: z
+    .string()
+    .min(1)
+    .transform((pem) => pem.replace(/\\n/g, '\n'))
+    .refine((pem) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem), 'must be a PEM private key (-----BEGIN PRIVATE KEY-----…)')
+    .optional(),
+  ZOHO_ACCOUNTS_URL: z.url({ protocol: /^https?$/ }).default('https://accounts.zoho.com'),
+  ZOHO_API_URL: z.url({ protocol: /^https?$/ }).default('https://www.zohoapis.com'),
+  ZOHO_CLIENT_ID: z.string().min(1).optional(),
+  ZOHO_CLIENT_SECRET: z.string().min(1).optional(),
+  ZOHO_REFRESH_TOKEN: z.string().min(1).optional(),
+  PIPEDRIVE_API_TOKEN: z.string().min(1).optional(),
+  PIPEDRIVE_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.pipedrive.com'),
+  /** The basic-auth user and password set on the Pipedrive webhook; without them its webhooks are refused. */
+  PIPEDRIVE_WEBHOOK_USER: z.string().min(1).optional(),
+  PIPEDRIVE_WEBHOOK_PASSWORD: z.string().min(1).optional(),
+  /** Shared inbox: who gets a new conversation (manual: nobody, it waits in "unassigned"). */
+  INBOX_ASSIGNMENT: z.enum(['manual', 'round_robin', 'fewest_open']).default('round_robin'),
+  /** A session ends after this long without a request, and after SESSION_MAX_HOURS in any case. */
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(60 * 24 * 30).default(8 * 60),
+  SESSION_MAX_HOURS: z.coerce.number().int().min(1).max(24 * 365).default(7 * 24),
+  /** Failed logins allowed per email and per client address within LOGIN_WINDOW_MINUTES before 429. */
+  LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
+  LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
 });
 
+/** The variables each external CRM cannot start without. */
+const CRM_CREDENTIALS = {
+  builtin: [],
+  hubspot: ['HUBSPOT_ACCESS_TOKEN'],
+  salesforce: ['SALESFORCE_CLIENT_ID', 'SALESFORCE_USERNAME', 'SALESFORCE_PRIVATE_KEY'],
+  zoho: ['ZOHO_CLIENT_ID', 'ZOHO_CLIENT_SECRET', 'ZOHO_REFRESH_TOKEN'],
+  pipedrive: ['PIPEDRIVE_API_TOKEN'],
+} as const;
+
+const CRM_FIELDS = {
+  CRM_CONNECTOR: true,
+  CRM_POLL_INTERVAL_MS: true,
+  CRM_FIELD_MAP: true,
+  CRM_FIELD_MAP_FILE: true,
+  HUBSPOT_ACCESS_TOKEN: true,
+  HUBSPOT_BASE_URL: true,
+  HUBSPOT_WEBHOOK_SECRET: true,
+  HUBSPOT_WEBHOOK_URL: true,
+  SALESFORCE_LOGIN_URL: true,
+  SALESFORCE_CLIENT_ID: true,
+  SALESFORCE_USERNAME: true,
+  SALESFORCE_PRIVATE_KEY: true,
+  ZOHO_ACCOUNTS_URL: true,
+  ZOHO_API_URL: true,
+  ZOHO_CLIENT_ID: true,
+  ZOHO_CLIENT_SECRET: true,
+  ZOHO_REFRESH_TOKEN: true,
+  PIPEDRIVE_API_TOKEN: true,
+  PIPEDRIVE_BASE_URL: true,
+  PIPEDRIVE_WEBHOOK_USER: true,
+  PIPEDRIVE_WEBHOOK_PASSWORD: true,
+} as const;
+
+function refineCrm(config: z.infer<ReturnType<typeof ConfigFields.pick<typeof CRM_FIELDS>>>, ctx: z.RefinementCtx): void {
+  for (const variable of CRM_CREDENTIALS[config.CRM_CONNECTOR]) {
+    if (!config[variable]) ctx.addIssue({ code: 'custom', path: [variable], message: `is required when CRM_CONNECTOR=${config.CRM_CONNECTOR}` });
+  }
+  if (config.CRM_FIELD_MAP && config.CRM_FIELD_MAP_FILE) {
+    ctx.addIssue({ code: 'custom', path: ['CRM_FIELD_MAP_FILE'], message: 'cannot be set together with CRM_FIELD_MAP (choose one)' });
+  }
+}
+
 const ConfigSchema = ConfigFields.superRefine((config, ctx) => {
+  refineCrm(config, ctx);
   // A number from the environment needs its token, and the other way round.
   if (config.WHATSAPP_PHONE_NUMBER_ID && !config.WHATSAPP_ACCESS_TOKEN) {
     ctx.addIssue({ code: 'custom', path: ['WHATSAPP_ACCESS_TOKEN'], message: 'is required when WHATSAPP_PHONE_NUMBER_ID is set' });
@@ -107,6 +197,22 @@ export function loadStorageConfig(env: Env = process.env): StorageConfig {
   return Object.freeze(parseEnv(StorageConfigSchema, env));
 }
 
+const CrmConfigSchema = ConfigFields.pick({
+  ...CRM_FIELDS,
+  DATABASE_URL: true,
+  LOG_LEVEL: true,
+  JOB_MAX_ATTEMPTS: true,
+  SWITCHBOARD_SECRET_KEY: true,
+  DEFAULT_REGION: true,
+  REDIS_URL: true,
+}).superRefine(refineCrm);
+export type CrmConfig = Readonly<z.infer<typeof CrmConfigSchema>>;
+
+/** What `switchboard crm` commands need: the database and the CRM, no Meta secrets. */
+export function loadCrmConfig(env: Env = process.env): CrmConfig {
+  return Object.freeze(parseEnv(CrmConfigSchema, env));
+}
+
 function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   // Empty strings count as unset so that `FOO= switchboard serve` falls back to the default.
   const cleaned: Env = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
@@ -120,7 +226,21 @@ function parseEnv<S extends z.ZodType>(schema: S, env: Env): z.infer<S> {
   return parsed.data;
 }
 
-const SECRET_KEYS = ['META_APP_SECRET', 'WHATSAPP_VERIFY_TOKEN', 'SWITCHBOARD_API_TOKEN', 'WHATSAPP_ACCESS_TOKEN', 'SWITCHBOARD_SECRET_KEY', 'PRIVACY_SALT'] as const;
+const SECRET_KEYS = [
+  'META_APP_SECRET',
+  'WHATSAPP_VERIFY_TOKEN',
+  'SWITCHBOARD_API_TOKEN',
+  'WHATSAPP_ACCESS_TOKEN',
+  'SWITCHBOARD_SECRET_KEY',
+  'PRIVACY_SALT',
+  'HUBSPOT_ACCESS_TOKEN',
+  'HUBSPOT_WEBHOOK_SECRET',
+  'SALESFORCE_PRIVATE_KEY',
+  'ZOHO_CLIENT_SECRET',
+  'ZOHO_REFRESH_TOKEN',
+  'PIPEDRIVE_API_TOKEN',
+  'PIPEDRIVE_WEBHOOK_PASSWORD',
+] as const;
 
 /** The configuration with secrets masked, for start-up logs. */
 export function redactedConfig(config: Config): Record<string, unknown> {

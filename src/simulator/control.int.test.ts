@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSimulateCommand, startStandaloneSimulator } from '../cli/simulate.command.js';
@@ -142,7 +143,11 @@ describe('switchboard simulate', () => {
       expect(simulator.customers().map((c) => c.name).slice(0, 2)).toEqual(['Ana Souza', 'Carlos Hernández']);
       expect(simulator.customers()).toHaveLength(7);
       const res = await fetch(`${baseUrl}/v23.0/999/message_templates`, { headers: { authorization: 'Bearer cli-token' } });
-      expect(((await res.json()) as { data: unknown[] }).data).toHaveLength(3);
+      const catalogue = ((await res.json()) as { data: { name: string; components: unknown[] }[] }).data;
+      expect(catalogue.map((t) => t.name).sort()).toEqual(['hello_world', 'order_update', 'property_inquiry', 'spring_sale']);
+      // The template the example rules send is the one the automation scenario runs with.
+      const fixture = JSON.parse(readFileSync(new URL('../../test/fixtures/automation/property-inquiry.template.json', import.meta.url), 'utf8')) as { components: unknown[] };
+      expect(catalogue.find((t) => t.name === 'property_inquiry')).toMatchObject({ status: 'APPROVED', category: 'MARKETING', components: fixture.components });
       simulator.customerSays('551187654321', '111', 'oi');
       const [received] = await hub.waitFor((a) => a.length === 1);
       expect(received!.signatureValid).toBe(true);

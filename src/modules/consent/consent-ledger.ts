@@ -1,6 +1,7 @@
 import type { ConsentEventTable, DbExecutor } from '../../db/database.js';
 import type { Clock } from '../../platform/clock.js';
 import type { IdGenerator } from '../../platform/ids.js';
+import type { EventPublisher } from '../events/index.js';
 import type { ConsentCategory, LedgerEvent } from './core/consent-state.js';
 
 export type { ConsentCategory } from './core/consent-state.js';
@@ -18,7 +19,8 @@ export type ConsentChange = {
   occurredAt: number;
 };
 
-export type ConsentDeps = { clock: Clock; ids: IdGenerator };
+/** `publish` tells subscribers (automation's opt-out trigger, the CRM, the inbox) about each change recorded. */
+export type ConsentDeps = { clock: Clock; ids: IdGenerator; publish?: EventPublisher };
 
 /**
  * The consent ledger: changes are appended, never edited, and the latest by time decides. An
@@ -40,10 +42,11 @@ export async function recordConsentChange(exec: DbExecutor, change: ConsentChang
     .where((eb) => (change.evidence === null ? eb('evidence', 'is', null) : eb('evidence', '=', change.evidence)))
     .executeTakeFirst();
   if (duplicate) return false;
+  const id = deps.ids.next();
   await exec
     .insertInto('consent_events')
     .values({
-      id: deps.ids.next(),
+      id,
       contact_id: change.contactId,
       business_phone_number_id: change.businessPhoneNumberId,
       category: change.category,
@@ -54,6 +57,18 @@ export async function recordConsentChange(exec: DbExecutor, change: ConsentChang
       created_at: deps.clock.now(),
     })
     .execute();
+  await deps.publish?.(exec, [
+    {
+      type: 'consent.changed',
+      id: `consent.changed:${id}`,
+      contactId: change.contactId,
+      businessPhoneNumberId: change.businessPhoneNumberId,
+      category: change.category,
+      action: change.action,
+      source: change.source,
+      occurredAt: change.occurredAt,
+    },
+  ]);
   return true;
 }
 

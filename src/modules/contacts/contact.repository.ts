@@ -1,7 +1,8 @@
 import type { ContactTable, DbExecutor } from '../../db/database.js';
 import type { Contact, ContactPatch } from './core/contact.js';
 
-function toContact(row: ContactTable): Contact {
+/** A contact as the domain sees it, from its row (other modules reading contacts joined with their own tables use it too). */
+export function toContact(row: ContactTable): Contact {
   return {
     id: row.id,
     name: row.name,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { DbExecutor } from '../../db/database.js';
 import type { JobDefinition, NewJob } from '../../jobs/job-definition.js';
 import type { Logger } from '../../platform/logger.js';
+import type { DomainEventOf, EventPublisher } from '../events/index.js';
 import { applyConsentKeyword, keywordTextOf, recordConsentChange, type KeywordMatcher } from '../consent/index.js';
 import { changeContactBsuid, changeContactNumber, resolveContact, type ContactsDeps } from '../contacts/index.js';
 import { recordInboundMedia } from '../media/index.js';
@@ -17,7 +18,7 @@ import {
   recordStatus,
   type TimelineDeps,
 } from '../timeline/index.js';
-import type { InboundEvent, UserIdentity } from './core/inbound-event.js';
+import type { InboundEvent, MessageReceived, UserIdentity } from './core/inbound-event.js';
 import { parseWebhookEnvelope, toInboundEvents } from './core/parse-webhook.js';
 import { inboxRepository } from './inbox.repository.js';
 
@@ -38,7 +39,17 @@ export type InboundDeps = ContactsDeps &
     privacySalt: string | null;
     /** Called after a keyword changed someone's consent (a confirmation reply, …); runs in the same transaction. */
     onConsentKeyword?: (exec: DbExecutor, change: { contactId: string; businessPhoneNumberId: string | null; action: 'opt_out' | 'opt_in'; wamid: string }) => Promise<void>;
+    /** Tells subscribers (CRM sync, automation, the inbox) what happened, in the event's transaction. */
+    publish?: EventPublisher;
   };
+
+/** A tap on a button or a list row, as automation matches it. */
+function replyOf(content: MessageReceived['content']): DomainEventOf<'message.received'>['reply'] {
+  if (content?.type === 'button_reply') return { kind: 'button', payload: content.id, title: content.title };
+  if (content?.type === 'list_reply') return { kind: 'list', payload: content.id, title: content.title };
+  if (content?.type === 'quick_reply') return { kind: 'quick_reply', payload: content.payload, title: content.text };
+  return null;
+}
 
 const observed = (identity: UserIdentity) => ({ waId: identity.waId, bsuid: identity.bsuid, profileName: identity.profileName });
 
@@ -49,13 +60,14 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       const contact = await resolveContact(exec, observed(event.from), deps);
       // Someone erased earlier who writes again: their opt-out comes back with them.
       if (deps.privacySalt) await reapplyErasureTombstone(exec, contact, { salt: deps.privacySalt }, deps);
-      await recordInboundMessage(exec, event, contact.id, deps);
+      // Subscribers hear of a message once: when it is first recorded (a replay adds nothing).
+      const isNew = await recordInboundMessage(exec, event, contact.id, deps);
       const phoneNumberId = event.business?.phoneNumberId ?? null;
       // STOP takes effect in this transaction, before anything else reacts to the message.
       const keyword = await applyConsentKeyword(
         exec,
         { contact, businessPhoneNumberId: phoneNumberId, text: keywordTextOf(event), wamid: event.wamid, timestamp: event.timestamp },
-        { clock: deps.clock, ids: deps.ids, matcher: deps.keywordMatcher },
+        { clock: deps.clock, ids: deps.ids, matcher: deps.keywordMatcher, ...(deps.publish ? { publish: deps.publish } : {}) },
       );
       if (keyword) await deps.onConsentKeyword?.(exec, { contactId: contact.id, businessPhoneNumberId: phoneNumberId, action: keyword.action, wamid: event.wamid });
       if (event.media) {
@@ -64,6 +76,21 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       if (deps.markInboundAsRead && phoneNumberId) {
         await deps.enqueue(exec, [{ name: MARK_AS_READ, payload: { phoneNumberId, wamid: event.wamid }, dedupeKey: `${MARK_AS_READ}:${event.wamid}` }]);
       }
+      if (!isNew) return;
+      await deps.publish?.(exec, [
+        {
+          type: 'message.received',
+          id: `message.received:${event.wamid}`,
+          contactId: contact.id,
+          wamid: event.wamid,
+          businessPhoneNumberId: phoneNumberId,
+          messageType: event.type,
+          text: event.text ?? event.media?.caption ?? null,
+          reply: replyOf(event.content),
+          quotedWamid: event.context?.quotedWamid ?? null,
+          occurredAt: event.timestamp,
+        },
+      ]);
       return;
     }
     case 'reaction_changed': {
@@ -74,7 +101,25 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
     case 'status_changed': {
       // A status can be the first news that one of our sends went out (its answer was lost).
       await confirmSendFromStatus(exec, event, deps.clock.now());
-      await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
+      const isNewStatus = await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
+      if (deps.publish && isNewStatus && event.status !== null) {
+        const entry = await messageRepository.findByWamid(exec, event.wamid);
+        if (entry) {
+          await deps.publish(exec, [
+            {
+              type: 'message.status',
+              id: `message.status:${event.wamid}:${event.status}`,
+              contactId: entry.contact_id,
+              wamid: event.wamid,
+              outboundMessageId: null,
+              businessPhoneNumberId: entry.business_phone_number_id,
+              status: event.status,
+              errors: event.errors.map((e) => ({ code: e.code, title: e.title })),
+              occurredAt: event.timestamp,
+            },
+          ]);
+        }
+      }
       // Meta usually reports "the user stopped marketing messages" (131050) this way, after accepting the send.
       if (event.status === 'failed' && event.errors.some((e) => e.code === META_USER_STOPPED_MARKETING)) {
         const message = await messageRepository.findByWamid(exec, event.wamid);

@@ -8,6 +8,7 @@ import type { IdGenerator } from '../../platform/ids.js';
 import type { Logger } from '../../platform/logger.js';
 import { PollingLoop } from '../../platform/polling-loop.js';
 import { consentCategoryOf, consentDecision, recordConsentChange, type ConsentPolicy } from '../consent/index.js';
+import type { EventPublisher } from '../events/index.js';
 import type { NumberDirectory } from '../numbers/index.js';
 import { templateErrorFor } from '../templates/index.js';
 import { completeOutboundSend, failOutboundEntry, lastInboundAt } from '../timeline/index.js';
@@ -50,6 +51,8 @@ export type SenderDeps = {
   log: Logger;
   metrics: OutboundMetrics;
   options: SenderOptions;
+  /** Tells subscribers about sends that failed before Meta accepted them, and about opt-outs learnt from Meta. */
+  publish?: EventPublisher;
 };
 
 /** What became of one send, applied to the outbox and the timeline together. */
@@ -255,6 +258,19 @@ export class OutboundSender {
       case 'failed':
         await outboxRepository.update(trx, row.id, { state: 'failed', lease_until: null, attempts: row.attempts + 1, error_code: outcome.code, error_message: outcome.message, updated_at: now });
         await failOutboundEntry(trx, row.id, outcome.meta ?? { code: 0, title: outcome.code, details: outcome.message }, now);
+        await this.deps.publish?.(trx, [
+          {
+            type: 'message.status',
+            id: `message.status:outbound:${row.id}:failed`,
+            contactId: row.contact_id,
+            wamid: null,
+            outboundMessageId: row.id,
+            businessPhoneNumberId: row.business_phone_number_id,
+            status: 'failed',
+            errors: [{ code: outcome.meta?.code ?? 0, title: outcome.meta?.title ?? outcome.code }],
+            occurredAt: now,
+          },
+        ]);
         if (outcome.optedOut) {
           // Meta refused because the user stopped marketing messages: the ledger learns it too.
           await recordConsentChange(

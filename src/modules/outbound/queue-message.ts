@@ -1,9 +1,12 @@
-import type { Db, DbExecutor } from '../../db/database.js';
+import type { Transaction } from 'kysely';
+import type { Database, Db, DbExecutor } from '../../db/database.js';
+import type { GroupTransaction } from '../../db/group-transaction.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import { consentCategoryOf, consentDecision, type ConsentPolicy } from '../consent/index.js';
+import type { EventPublisher } from '../events/index.js';
 import { contactRepository, findOrCreateContactByBsuid, findOrCreateContactByPhone, type Contact } from '../contacts/index.js';
 import type { BusinessNumber, NumberDirectory } from '../numbers/index.js';
 import { reapplyErasureTombstone } from '../privacy/index.js';
@@ -27,6 +30,10 @@ export type QueueMessageDeps = {
   privacySalt: string | null;
   templateDefaultLanguage: string;
   templateTimeZone: string;
+  /** Tells subscribers (CRM sync, the inbox) about the queued message, in its transaction. */
+  publish?: EventPublisher;
+  /** Concurrent requests share one commit; without it each request commits on its own. */
+  transactions?: GroupTransaction;
 };
 
 type Prepared = { graphMessage: Record<string, unknown>; category: string; text: string | null };
@@ -107,7 +114,8 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
   if (earlier) return ok({ message: earlier, replayed: true });
 
   const numbers = await deps.numbers.list();
-  const queued = await inTransaction(deps.db, async (trx): Promise<Result<OutboxRow | { replayedBy: MessageView }>> => {
+  const transaction = <T>(work: (trx: Transaction<Database>) => Promise<Result<T>>) => (deps.transactions ? deps.transactions.run(work) : inTransaction(deps.db, work));
+  const queued = await transaction(async (trx): Promise<Result<OutboxRow | { replayedBy: MessageView }>> => {
     const contact = await resolveTarget(trx, request, deps);
     if (!contact.ok) return contact;
     const number = await chooseNumber(trx, request, contact.value, numbers);
@@ -176,6 +184,19 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
       content: graphMessage,
       queuedAt: now,
     });
+    await deps.publish?.(trx, [
+      {
+        type: 'message.queued',
+        id: `message.queued:${id}`,
+        contactId: contact.value.id,
+        messageId: id,
+        businessPhoneNumberId: number.value.phoneNumberId,
+        messageType: request.type,
+        text,
+        templateName: request.type === 'template' ? request.template.name : null,
+        occurredAt: now,
+      },
+    ]);
     return ok(row);
   }).catch(async (error: unknown) => {
     // Two requests with one idempotency key raced and the unique key refused the loser:

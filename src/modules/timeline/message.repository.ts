@@ -5,8 +5,10 @@ export type ReactionRow = ReactionTable;
 
 /** Messages keyed by wamid: inserting one that exists changes nothing. */
 export const messageRepository = {
-  async insertIfAbsent(exec: DbExecutor, row: MessageRow): Promise<void> {
-    await exec.insertInto('messages').values(row).onConflict((oc) => oc.column('wamid').doNothing()).execute();
+  /** Returns whether the row was added (false: a row with its wamid was there already). */
+  async insertIfAbsent(exec: DbExecutor, row: MessageRow): Promise<boolean> {
+    const result = await exec.insertInto('messages').values(row).onConflict((oc) => oc.column('wamid').doNothing()).executeTakeFirst();
+    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
   },
 
   async findByWamid(exec: DbExecutor, wamid: string): Promise<MessageRow | undefined> {

@@ -33,10 +33,10 @@ export function newMessageRow(deps: TimelineDeps, contactId: string, wamid: stri
   };
 }
 
-/** Puts an inbound message on its contact's timeline, once: the wamid is the key. */
-export async function recordInboundMessage(exec: DbExecutor, event: MessageReceived, contactId: string, deps: TimelineDeps): Promise<void> {
+/** Puts an inbound message on its contact's timeline, once: the wamid is the key. Returns whether it is new. */
+export async function recordInboundMessage(exec: DbExecutor, event: MessageReceived, contactId: string, deps: TimelineDeps): Promise<boolean> {
   const firstError = event.errors[0];
-  await messageRepository.insertIfAbsent(exec, {
+  return messageRepository.insertIfAbsent(exec, {
     ...newMessageRow(deps, contactId, event.wamid, event.timestamp),
     business_phone_number_id: event.business?.phoneNumberId ?? null,
     type: event.type,

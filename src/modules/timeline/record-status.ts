@@ -10,13 +10,14 @@ import type { TimelineDeps } from './timeline.deps.js';
  * times: each (wamid, status) is recorded once, and the message's status only moves forward.
  * A status for a wamid the hub has never seen (sent by another tool, or arriving before the hub
  * recorded its own send) creates an outbound entry of unknown content that a later send completes.
+ * Returns whether this status was new (what subscribers are told about).
  */
 export async function recordStatus(
   exec: DbExecutor,
   event: StatusChanged,
   recipientContactId: () => Promise<string>,
   deps: TimelineDeps,
-): Promise<void> {
+): Promise<boolean> {
   const now = deps.clock.now();
   const firstSeen = await messageRepository.addStatusEvent(exec, {
     wamid: event.wamid,
@@ -27,7 +28,7 @@ export async function recordStatus(
     received_at: now,
   });
   // Seen before: its effects were committed together with that first record.
-  if (!firstSeen || event.status === null) return;
+  if (!firstSeen || event.status === null) return false;
 
   const rank = statusRank(event.status);
   if (!(await messageRepository.findByWamid(exec, event.wamid))) {
@@ -47,4 +48,5 @@ export async function recordStatus(
     await messageRepository.setError(exec, event.wamid, { code: error.code, title: error.title, details: error.details }, now);
   }
   if (event.pricing) await messageRepository.setPricingIfAbsent(exec, event.wamid, JSON.stringify(event.pricing), now);
+  return true;
 }

@@ -1,0 +1,1 @@
+export { createPipedriveConnector, pipedriveCompanyDomain, type PipedriveConnector, type PipedriveConnectorOptions } from './pipedrive.connector.js';

@@ -1,0 +1,1 @@
+export { createZohoConnector, zohoWebTabUrl, type ZohoConnector, type ZohoConnectorOptions } from './zoho.connector.js';
