@@ -31,7 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { runLoad, processCpuSeconds, type LoadResult } from './load.js';
 import { runPaced } from './paced.js';
-import { cleanupAll, makeTempDir, removeTempDir, startServer, type Server } from './processes.js';
+import { cleanup, tempDir, removeTempDir, startServer, type Server } from './processes.js';
 import { createBodyGenerator, type BodyGenerator } from './webhook-body.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -154,7 +154,7 @@ function hubEnv(dbPath: string): NodeJS.ProcessEnv {
  * `worker`: `node bin/switchboard.js worker` (no HTTP), on an existing database.
  */
 async function startHub(options: Options, label: string, profileDir: string | null, mode: HubMode = 'serve', dbPath?: string): Promise<Hub> {
-  const path = dbPath ?? join(makeTempDir('switchboard-bench-'), 'switchboard.db');
+  const path = dbPath ?? join(tempDir('switchboard-bench-'), 'switchboard.db');
   const profiling = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=hub-${label}.cpuprofile`] : [];
   const preload = options.hubImport ? ['--import', pathToFileURL(resolve(ROOT, options.hubImport)).href] : [];
   const script = mode === 'ingest-only' ? [join(ROOT, 'bench/hub-ingest-only.mjs')] : ['bin/switchboard.js', mode];
@@ -590,4 +590,4 @@ main()
     console.error('\nbenchmark failed:', error instanceof Error ? error.message : error);
     process.exitCode = 1;
   })
-  .finally(() => cleanupAll());
+  .finally(() => cleanup());

@@ -45,7 +45,7 @@ import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type Simulator } from '../src/simulator/index.js';
 import { achievedRate, idealPacerLatencies, pairReplay, peakWindow, percentile, perSecond } from './outbound-metrics.js';
-import { cleanup, machineCpuSeconds, processCpuSeconds, removeTempDir, startChild, tempDir, type Child } from './outbound-processes.js';
+import { cleanup, machineCpuSeconds, processCpuSeconds, removeTempDir, startChild, tempDir, type Child } from './processes.js';
 import { BENCH_TEMPLATE, hubRequest, recipientOf, recipientWaId, WARMUP_RECIPIENT_OFFSET, type MessageKind } from './outbound-workload.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -13,7 +13,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { runLoad } from '../load.js';
 import { runPaced } from '../paced.js';
-import { cleanupAll, makeTempDir, startServer } from '../processes.js';
+import { cleanup, tempDir, startServer } from '../processes.js';
 import { createBodyGenerator } from '../webhook-body.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -22,7 +22,7 @@ const hubRoot = resolve(process.argv[3] ?? ROOT);
 const SECRETS = { META_APP_SECRET: 'bench-app-secret-0123456789abcdef', WHATSAPP_VERIFY_TOKEN: 'bench-verify-token', SWITCHBOARD_API_TOKEN: 'bench-api-token-0123456789abcdef' };
 
 spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-const dbPath = join(makeTempDir('switchboard-starve-'), 'switchboard.db');
+const dbPath = join(tempDir('switchboard-starve-'), 'switchboard.db');
 const env = () => {
   const e: NodeJS.ProcessEnv = { ...process.env, ...SECRETS, DATABASE_URL: `sqlite:${dbPath}`, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', SWITCHBOARD_DIST: pathToFileURL(join(hubRoot, 'dist') + '/').href };
   delete e['NODE_OPTIONS'];
@@ -77,5 +77,5 @@ try {
   console.log(`GET /healthz every 50 ms: ${health.length} answered; slowest ${worst.map((h) => `${h.ms.toFixed(0)} ms (sent at +${h.at.toFixed(2)} s)`).join(', ')}`);
   console.log(`webhooks at 100/s during the first 10 s: p50 ${webhooks.p50.toFixed(1)} ms, p99 ${webhooks.p99.toFixed(1)} ms, max ${webhooks.max.toFixed(0)} ms, 2xx ${webhooks.ok}/${webhooks.sent}`);
 } finally {
-  await cleanupAll();
+  await cleanup();
 }

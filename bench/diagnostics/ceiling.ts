@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLoad } from '../load.js';
-import { cleanupAll, startServer } from '../processes.js';
+import { cleanup, startServer } from '../processes.js';
 import { createBodyGenerator } from '../webhook-body.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -43,5 +43,5 @@ try {
     await server.stop();
   }
 } finally {
-  await cleanupAll();
+  await cleanup();
 }
