@@ -1,4 +1,5 @@
 import type { DbExecutor } from '../../db/database.js';
+import { messageRepository } from '../timeline/index.js';
 import type { DomainEvent, DomainEventOf, EventSubscriber } from '../events/index.js';
 import { receiveInbound, recordOutbound, type Change } from './core/conversation-state.js';
 import { assignByRules, assignConversation, pickByRules, type InboxDeps } from './assign-conversation.js';
@@ -28,11 +29,6 @@ async function upsert(
   }
 }
 
-async function messageIdOf(exec: DbExecutor, wamid: string): Promise<{ id: string; numberId: string | null } | undefined> {
-  const row = await exec.selectFrom('messages').select(['id', 'business_phone_number_id']).where('wamid', '=', wamid).executeTakeFirst();
-  return row && { id: row.id, numberId: row.business_phone_number_id };
-}
-
 async function onReceived(exec: DbExecutor, deps: InboxDeps, event: DomainEventOf<'message.received'>): Promise<LiveSignalInput[]> {
   const key = { contactId: event.contactId, phoneNumberId: event.businessPhoneNumberId ?? '' };
   const stored = await upsert(exec, deps, key, (current) => receiveInbound(current, { text: event.text ?? event.reply?.title ?? null, type: event.messageType, at: event.occurredAt }));
@@ -56,7 +52,7 @@ async function onReceived(exec: DbExecutor, deps: InboxDeps, event: DomainEventO
       at: deps.clock.now(),
     });
   }
-  const message = await messageIdOf(exec, event.wamid);
+  const message = await messageRepository.findByWamid(exec, event.wamid);
   return [
     { event: 'message', data: { conversationId: conversation.id, contactId: event.contactId, wamid: event.wamid, direction: 'inbound', ...(message ? { messageId: message.id } : {}) } },
     { event: 'conversation', data: { conversationId: conversation.id } },

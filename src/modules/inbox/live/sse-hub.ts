@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import type { Db } from '../../../db/database.js';
+import { messageRepository } from '../../timeline/index.js';
 import type { Clock } from '../../../platform/clock.js';
 import type { Logger } from '../../../platform/logger.js';
 import { conversationRepository } from '../conversation.repository.js';
@@ -13,7 +14,7 @@ import type { LiveSignal } from './live-signal.js';
 async function conversationIdOf(db: Db, status: { contactId: string; phoneNumberId: string | null; wamid: string | null }): Promise<string | null> {
   let phoneNumberId = status.phoneNumberId;
   if (phoneNumberId === null && status.wamid !== null) {
-    const message = await db.selectFrom('messages').select('business_phone_number_id').where('wamid', '=', status.wamid).executeTakeFirst();
+    const message = await messageRepository.findByWamid(db, status.wamid);
     phoneNumberId = message?.business_phone_number_id ?? null;
   }
   if (phoneNumberId === null) return null;
