@@ -31,6 +31,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { runLoad, processCpuSeconds, type LoadResult } from './load.js';
 import { runPaced } from './paced.js';
+import { parseFlags } from './flags.js';
 import { cleanup, tempDir, removeTempDir, startServer, type Server } from './processes.js';
 import { createBodyGenerator, type BodyGenerator } from './webhook-body.js';
 
@@ -69,17 +70,8 @@ type Options = {
 };
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (inline !== undefined) flags.set(key, inline);
-    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) flags.set(key, argv[++i]!);
-    else flags.set(key, 'true');
-  }
   const known = ['duration', 'warmup', 'connections', 'rate', 'messages', 'drain-timeout', 'no-build', 'no-pin', 'cpu-prof', 'hub-import', 'hub-root', 'hub-env', 'hub-mode', 'skip'];
-  for (const key of flags.keys()) if (!known.includes(key)) throw new Error(`unknown option --${key} (known: ${known.map((k) => '--' + k).join(' ')})`);
+  const flags = parseFlags(argv, known);
   const number = (flag: string, envName: string, fallback: number, min: number) => {
     const raw = flags.get(flag) ?? env[envName];
     if (raw === undefined || raw === '') return fallback;

@@ -45,6 +45,7 @@ import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
 import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type Simulator } from '../src/simulator/index.js';
 import { achievedRate, idealPacerLatencies, pairReplay, peakWindow, percentile, perSecond } from './outbound-metrics.js';
+import { parseFlags } from './flags.js';
 import { cleanup, machineCpuSeconds, processCpuSeconds, removeTempDir, startChild, tempDir, type Child } from './processes.js';
 import { BENCH_TEMPLATE, hubRequest, recipientOf, recipientWaId, WARMUP_RECIPIENT_OFFSET, type MessageKind } from './outbound-workload.js';
 
@@ -88,17 +89,8 @@ type Options = {
 };
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
-    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (inline !== undefined) flags.set(key, inline);
-    else if (argv[i + 1] !== undefined && !argv[i + 1]!.startsWith('--')) flags.set(key, argv[++i]!);
-    else flags.set(key, 'true');
-  }
   const known = ['messages', 'recipients', 'mps', 'concurrency', 'kind', 'warmup', 'statuses', 'no-build', 'no-pin', 'cpu-prof', 'skip', 'hub-env', 'timeout', 'hub-ref', 'hub-import'];
-  for (const key of flags.keys()) if (!known.includes(key)) throw new Error(`unknown option --${key} (known: ${known.map((k) => '--' + k).join(' ')})`);
+  const flags = parseFlags(argv, known);
   const envName = (flag: string) => `BENCH_OUT_${flag.toUpperCase().replace(/-/g, '_')}`;
   const raw = (flag: string) => flags.get(flag) ?? env[envName(flag)];
   const int = (flag: string, fallback: number, min: number) => {
