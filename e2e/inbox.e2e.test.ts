@@ -203,6 +203,9 @@ describe.each(DIALECTS)('the shared inbox in a browser, on %s', (dialect) => {
     const template = timeline(ada).locator('.bubble-row.outbound').filter({ hasText: 'Template · order_update' }).last();
     await template.waitFor({ timeout: LIVE_MS });
     await eventually(() => template.getAttribute('data-status')).toMatch(/^(sent|delivered|read)$/);
+    // The live events of that send reloaded the contact: neither the result nor a typed value went with it.
+    expect(await ada.getByRole('status').filter({ hasText: 'Template “order_update” sent.' }).count()).toBe(1);
+    expect(await ada.getByLabel('Parameter 2').inputValue()).toBe('PED-4411');
   });
 
   it('assigns the conversation to another agent, who sees it in Mine', async () => {

@@ -26,7 +26,9 @@ export function TemplatePicker({ conversation, contact, onSent }: Props) {
   const [loadError, setLoadError] = useState<string | null>(null);
   const [name, setName] = useState('');
   const [language, setLanguage] = useState('');
-  const [values, setValues] = useState<Record<string, string>>({});
+  // Only what the agent typed is state; the rest is derived from the contact on each render, so a
+  // live reload of the contact (any event on the conversation) never wipes a typed parameter.
+  const [edited, setEdited] = useState<Record<string, string>>({});
   const [preview, setPreview] = useState<TemplatePreview | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -53,11 +55,17 @@ export function TemplatePicker({ conversation, contact, onSent }: Props) {
     setLanguage(chosen?.language ?? '');
   }, [template, contact?.locale, conversation.contact.locale]);
 
+  // Another variant starts afresh: its own prefilled values, and no result of an earlier send.
+  const variantKey = variant ? `${name}/${variant.language}` : '';
   useEffect(() => {
-    if (!variant) return;
-    setValues(Object.fromEntries(bodyPlaceholders(variant).map((p) => [p, prefill(p, contact)])));
+    setEdited({});
     setResult(null);
-  }, [variant, contact]);
+  }, [variantKey]);
+
+  const values = useMemo(
+    () => Object.fromEntries(placeholders.map((p) => [p, edited[p] ?? prefill(p, contact)])),
+    [placeholders, edited, contact],
+  );
 
   const parameters = useMemo(() => {
     if (placeholders.length === 0) return undefined;
@@ -159,7 +167,7 @@ export function TemplatePicker({ conversation, contact, onSent }: Props) {
           {placeholders.map((p) => (
             <label key={p}>
               <span>{`{{${p}}}`}</span>
-              <input aria-label={`Parameter ${p}`} value={values[p] ?? ''} onChange={(e) => setValues((v) => ({ ...v, [p]: e.target.value }))} />
+              <input aria-label={`Parameter ${p}`} value={values[p] ?? ''} onChange={(e) => setEdited((v) => ({ ...v, [p]: e.target.value }))} />
             </label>
           ))}
         </fieldset>
