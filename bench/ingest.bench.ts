@@ -303,7 +303,9 @@ type Phase3 = {
 async function saturation(options: Options, generator: BodyGenerator, hub: Hub | null, baseline: Server | null): Promise<Phase1> {
   const out: Phase1 = {};
   console.log(`\n[1/3] saturation: ${options.connections} connections, ${options.warmup} s warm-up + ${options.duration} s`);
-  for (const [key, server] of [['hub', hub], ['baseline', baseline]] as const) {
+  // The baseline first: after its run the hub keeps draining its backlog on the same CPU, which
+  // would slow a baseline measured after it.
+  for (const [key, server] of [['baseline', baseline], ['hub', hub]] as const) {
     if (!server) continue;
     const url = server.url + WEBHOOK_PATH;
     if (options.warmup > 0) await checkWarmup(server.name, await runLoad({ url, generator, connections: options.connections, durationSeconds: options.warmup, serverPid: server.pid }));
@@ -325,7 +327,9 @@ async function fixedRate(options: Options, generator: BodyGenerator, hub: Hub | 
       `\n      (a) autocannon overallRate over ${options.connections} connections — bursty: every connection's 1-s quota goes out at the top of each second` +
       `\n      (b) paced open loop (bench/paced.ts): one request every ${(1000 / options.rate).toFixed(2)} ms, ≤ ${options.connections} keep-alive sockets, latency from the due time`,
   );
-  for (const [key, server] of [['hub', hub], ['baseline', baseline]] as const) {
+  // The baseline first: after its run the hub keeps draining its backlog on the same CPU, which
+  // would slow a baseline measured after it.
+  for (const [key, server] of [['baseline', baseline], ['hub', hub]] as const) {
     if (!server) continue;
     const url = server.url + WEBHOOK_PATH;
     const common = { url, generator, connections: options.connections, overallRate: options.rate, serverPid: server.pid };

@@ -255,6 +255,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         {
         batchSize: config.WORKER_BATCH_SIZE,
         pollIntervalMs: 500,
+        // SQLite has one connection: webhooks waiting to be written end a worker batch early.
+        ...(database.dialect === 'sqlite' ? { shouldYield: () => ingestor.writesWaiting() } : {}),
         clock,
         log,
         onProcessed: (job, outcome) => jobsMetrics.processed.inc({ job: job.name, outcome }),

@@ -70,9 +70,9 @@ Database.prototype.prepare = function prepare(sql) {
 };
 
 const originalRunBatch = SqlJobQueue.prototype.runBatch;
-SqlJobQueue.prototype.runBatch = async function runBatch(limit, names, runner) {
+SqlJobQueue.prototype.runBatch = async function runBatch(...args) {
   const t0 = now();
-  const claimed = await originalRunBatch.call(this, limit, names, runner);
+  const claimed = await originalRunBatch.apply(this, args);
   if (claimed > 0) add('worker', `runBatch (connection held), jobs per batch in "items"`, now() - t0, claimed);
   return claimed;
 };

@@ -138,6 +138,20 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(await queue.stats()).toEqual({ pending: 2, running: 0, dead: 0, oldestDueAgeMs: 2_500 });
   });
 
+  it('ends a batch after the job in progress when asked to make way, and the next batch carries on', async () => {
+    await queue.enqueue(database.db, ['a', 'b', 'c', 'd'].map((key) => ({ name: 'test.record', payload: { key } })));
+    let asked = 0;
+    // Someone is waiting for the connection once the second job has run.
+    const w = new Worker(queue, [recordingJob()], { batchSize: 50, pollIntervalMs: 10, clock, log, shouldYield: () => ++asked >= 2 });
+    expect(await w.runOnce()).toBe(2);
+    expect(await effects()).toHaveLength(2);
+    expect((await jobs()).map((j) => j.state).sort()).toEqual(['done', 'done', 'pending', 'pending']);
+    // A batch always does at least one job, so a waiting writer cannot stall the queue.
+    expect(await w.runOnce()).toBe(1);
+    expect(await w.drain()).toBe(1);
+    expect(await effects()).toEqual(['a', 'b', 'c', 'd']);
+  });
+
   it('wakes a running worker when a job is enqueued', async () => {
     const w = new Worker(queue, [recordingJob()], { batchSize: 10, pollIntervalMs: 60_000, clock, log });
     w.start();

@@ -30,6 +30,14 @@ export type BatchRunner = {
   onDone?(job: JobRow): void;
 };
 
+/** When a batch commits before its last claimed job (always after at least one). */
+export type BatchStop = {
+  /** Time the batch may run. */
+  budgetMs?: number;
+  /** Asked between jobs: true ends the batch there. */
+  shouldYield?: () => boolean;
+};
+
 /**
  * A durable job queue in the application's own database (SQLite or PostgreSQL), so that a job is
  * enqueued in the same transaction as the change that causes it.
@@ -97,13 +105,13 @@ export class SqlJobQueue {
    * Claims up to `limit` due jobs and runs `run` for each inside one transaction, each job in its
    * own savepoint so that one failure does not undo the others. Returns how many jobs were claimed.
    */
-  async runBatch(limit: number, names: readonly string[], runner: BatchRunner, budgetMs = Number.POSITIVE_INFINITY): Promise<number> {
+  async runBatch(limit: number, names: readonly string[], runner: BatchRunner, stop: BatchStop = {}): Promise<number> {
     // Optimistic first: no savepoint per job, one UPDATE marks the batch done. Only when a job
     // fails is the batch rolled back and run again with each job in its own savepoint, so that
     // the failure is recorded without undoing the others. Handlers are idempotent, so running
     // the successful ones twice is harmless.
-    const fast = await this.claimAndRun(limit, names, runner, budgetMs, false);
-    return fast ?? (await this.claimAndRun(limit, names, runner, budgetMs, true))!;
+    const fast = await this.claimAndRun(limit, names, runner, stop, false);
+    return fast ?? (await this.claimAndRun(limit, names, runner, stop, true))!;
   }
 
   /** Returns how many jobs were processed, or null when a job failed in an unisolated batch (rolled back). */
@@ -111,7 +119,7 @@ export class SqlJobQueue {
     limit: number,
     names: readonly string[],
     runner: BatchRunner,
-    budgetMs: number,
+    stop: BatchStop,
     isolate: boolean,
   ): Promise<number | null> {
     const trx = await this.database.startTransaction().execute();
@@ -134,9 +142,10 @@ export class SqlJobQueue {
       const done: JobRow[] = [];
       let processed = 0;
       for (const [index, job] of claimed.entries()) {
-        // On SQLite the batch holds the only connection: past its time budget it commits what it
-        // has, and the rest (still pending, their locks released) goes to the next batch.
-        if (processed > 0 && performance.now() - startedAt > budgetMs) break;
+        // On SQLite the batch holds the only connection: past its time budget, or when someone is
+        // waiting for the connection, it commits what it has, and the rest (still pending, their
+        // locks released) goes to the next batch.
+        if (processed > 0 && (performance.now() - startedAt > (stop.budgetMs ?? Number.POSITIVE_INFINITY) || stop.shouldYield?.() === true)) break;
         processed++;
         if (!isolate) {
           try {

@@ -13,6 +13,13 @@ export type WorkerOptions = {
    * acknowledgements fast while a backlog drains.
    */
   batchBudgetMs?: number;
+  /**
+   * Asked between the jobs of a transactional batch: when it answers true the batch commits what
+   * it has done so far (at least one job) and the rest waits for the next batch. On SQLite the
+   * serve process passes "webhooks are waiting for the connection", so an acknowledgement never
+   * waits for more than one job.
+   */
+  shouldYield?: () => boolean;
   /** Lease jobs run concurrently (default 8). */
   leasedBatchSize?: number;
   /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
@@ -104,7 +111,7 @@ export class Worker {
         onFailure: (job, error) => this.onFailure(job, error),
         onDone: (job) => this.options.onProcessed?.(job, 'done'),
       },
-      this.options.batchBudgetMs ?? 20,
+      { budgetMs: this.options.batchBudgetMs ?? 20, ...(this.options.shouldYield ? { shouldYield: this.options.shouldYield } : {}) },
     );
   }
 

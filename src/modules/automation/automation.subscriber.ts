@@ -1,8 +1,11 @@
-import type { DomainEvent, EventSubscriber } from '../events/index.js';
+import type { DbExecutor } from '../../db/database.js';
+import type { DomainEvent, DomainEventType, EventSubscriber } from '../events/index.js';
 import { subscriberJobName } from '../events/index.js';
 import type { AutomationDeps } from './automation.deps.js';
 import { withContactLease } from './contact-lease.js';
 import { earlierPendingEvents, enqueuedAt } from './pending-events.js';
+import type { TriggerType } from './core/rule.js';
+import { ruleRepository } from './rule.repository.js';
 import { runRulesForEvent } from './run-rules.js';
 
 export const AUTOMATION_SUBSCRIBER = 'automation';
@@ -10,6 +13,27 @@ export const AUTOMATION_SUBSCRIBER = 'automation';
 /** Statuses other than `failed` and opt-ins trigger no rule: they are passed over without taking the contact's lease. */
 export const mayTriggerRules = (event: DomainEvent) =>
   event.type === 'message.status' ? event.status === 'failed' : event.type === 'consent.changed' ? event.action === 'opt_out' : true;
+
+/** The rule triggers that can fire on an event of each type (`window.closing` checks are scheduled from inbound messages). */
+const TRIGGERS_OF: Record<Exclude<DomainEventType, 'crm.person_changed'>, readonly TriggerType[]> = {
+  'message.received': ['message.received', 'reply', 'window.closing'],
+  'message.queued': [],
+  'message.status': ['message.failed'],
+  'consent.changed': ['consent.opt_out'],
+};
+
+/**
+ * Whether the engine needs to see the event at all. CRM changes always go through (the engine
+ * keeps the last CRM state that `changed` conditions compare against); other events only while
+ * an enabled rule has a trigger for them, so a hub without rules makes no automation job for
+ * the inbound flood. A rule enabled later applies to the events that happen from then on.
+ */
+export async function engineNeeds(event: DomainEvent, exec: DbExecutor): Promise<boolean> {
+  if (event.type === 'crm.person_changed') return true;
+  if (!mayTriggerRules(event)) return false;
+  const triggers = TRIGGERS_OF[event.type];
+  return triggers.length > 0 && (await ruleRepository.anyEnabledWithTrigger(exec, triggers));
+}
 
 /**
  * The engine's entry point: each domain event becomes a lease job (`event.automation`; lease
@@ -26,7 +50,7 @@ export function automationSubscriber(deps: AutomationDeps, options: { leaseMs?: 
     name: AUTOMATION_SUBSCRIBER,
     handles: ['message.received', 'message.status', 'consent.changed', 'crm.person_changed'],
     // Nothing is enqueued for events no rule can trigger on (the sent/delivered/read flood).
-    accepts: mayTriggerRules,
+    accepts: engineNeeds,
     mode: 'lease',
     leaseMs,
     // A busy contact is retried soon, not after the default backoff.

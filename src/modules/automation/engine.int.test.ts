@@ -375,6 +375,30 @@ describe.each(DIALECTS)('the automation engine on %s', (dialect) => {
     expect(handled.sort()).toEqual(['in:wamid.1', 'in:wamid.2', 'o2', 's2']);
   });
 
+  it('makes no job for events that no enabled rule could react to; CRM changes always go through', async () => {
+    const c = await contact();
+    const publish = eventPublisher([automationSubscriber(deps)], (exec, jobs) => queue.enqueue(exec, jobs), log);
+    const queued = async () => (await db.selectFrom('jobs').select('payload').where('name', '=', 'event.automation').execute()).map((j) => (JSON.parse(j.payload) as DomainEvent).id).sort();
+    const failed: DomainEvent = { type: 'message.status', id: 's-failed', contactId: c, wamid: 'wamid.out', outboundMessageId: null, businessPhoneNumberId: NUMBER, status: 'failed', errors: [], occurredAt: T0 };
+    const everything = async (suffix: string) => {
+      await db.transaction().execute((trx) => publish(trx, [received(c, { id: `in:${suffix}`, wamid: suffix }), { ...failed, id: `s:${suffix}` }, personChanged(c, { id: `crm:${suffix}` })]));
+    };
+
+    await everything('none');
+    expect(await queued()).toEqual(['crm:none']);
+
+    // A disabled rule changes nothing; an enabled one lets in exactly the events of its trigger.
+    await addRule({ id: 'off', name: 'Off', enabled: false, trigger: { type: 'message.received' }, actions: [{ type: 'add_tag', tag: 'x' }] });
+    await everything('disabled');
+    expect(await queued()).toEqual(['crm:disabled', 'crm:none']);
+    await addRule({ id: 'buttons', name: 'Buttons', trigger: { type: 'reply' }, actions: [{ type: 'add_tag', tag: 'x' }] });
+    await everything('reply');
+    expect(await queued()).toEqual(['crm:disabled', 'crm:none', 'crm:reply', 'in:reply']);
+    await addRule({ id: 'failures', name: 'Failures', trigger: { type: 'message.failed' }, actions: [{ type: 'add_tag', tag: 'x' }] });
+    await everything('failed');
+    expect(await queued()).toEqual(['crm:disabled', 'crm:failed', 'crm:none', 'crm:reply', 'in:failed', 'in:reply', 's:failed']);
+  });
+
   it('evaluates rules in position order and ignores disabled ones', async () => {
     const c = await contact();
     await addRule({ id: 'b-second', name: 'B', position: 2, trigger: { type: 'message.received' }, actions: [{ type: 'add_tag', tag: 'second' }] });

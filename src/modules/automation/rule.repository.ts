@@ -1,3 +1,4 @@
+import { sql, type CompiledQuery } from 'kysely';
 import type { AutomationRuleTable } from '../../db/automation-tables.js';
 import type { DbExecutor } from '../../db/database.js';
 import { Rule } from './core/rule.js';
@@ -11,12 +12,40 @@ function toStored(row: AutomationRuleTable): StoredRule {
   return { rule: { ...rule, enabled: row.enabled === 1, position: Number(row.position) }, source: row.source as RuleSource, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
 }
 
+const enabledWithTriggerQueries = new Map<string, CompiledQuery<unknown>>();
+
+/**
+ * Building a query costs more than SQLite takes to run this one. Its values are literals (trigger
+ * names are our own constants, not input), so the compiled text has no parameters and is the same
+ * on SQLite and PostgreSQL: it is compiled once per trigger list and reused.
+ */
+function enabledWithTrigger(exec: DbExecutor, triggers: readonly string[]): CompiledQuery<unknown> {
+  const key = triggers.join(',');
+  let query = enabledWithTriggerQueries.get(key);
+  if (!query) {
+    query = exec
+      .selectFrom('automation_rules')
+      .select('id')
+      .where('enabled', '=', sql.lit(1))
+      .where('trigger_type', 'in', triggers.map((t) => sql.lit(t)))
+      .limit(sql.lit(1))
+      .compile();
+    enabledWithTriggerQueries.set(key, query);
+  }
+  return query;
+}
+
 export const ruleRepository = {
   /** In evaluation order: position, then id. */
   async list(exec: DbExecutor, options: { enabledOnly?: boolean } = {}): Promise<StoredRule[]> {
     let query = exec.selectFrom('automation_rules').selectAll().orderBy('position').orderBy('id');
     if (options.enabledOnly) query = query.where('enabled', '=', 1);
     return (await query.execute()).map(toStored);
+  },
+
+  /** Asked for every published event, so its query is built once per trigger list (see `enabledWithTrigger`). */
+  async anyEnabledWithTrigger(exec: DbExecutor, triggers: readonly string[]): Promise<boolean> {
+    return (await exec.executeQuery(enabledWithTrigger(exec, triggers))).rows.length > 0;
   },
 
   async find(exec: DbExecutor, id: string): Promise<StoredRule | undefined> {

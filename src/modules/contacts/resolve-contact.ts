@@ -5,15 +5,29 @@ import { identityPatch, type Contact, type ObservedIdentity } from './core/conta
 import { normalisePhone, phoneFromWaId, phoneMatchKey } from './core/phone.js';
 
 /**
+ * Parsing a number with libphonenumber costs more than the rest of finding its contact; the same
+ * customers write again and again, so the answers for recent wa_ids are kept (a pure function of
+ * the wa_id: nothing can go stale).
+ */
+const observedPhones = new Map<string, { phone: string; matchKey: string } | null>();
+const OBSERVED_PHONES_KEPT = 10_000;
+
+/**
  * The phone behind a wa_id, with the key under which its WhatsApp country variants meet. The
  * phone is the number's valid E.164 form where WhatsApp reports a legacy variant (Brazil's
  * `551187654321` is `+5511987654321`); the wa_id itself is kept apart, for sending.
  */
 export function observedPhone(waId: string | null): { phone: string; matchKey: string } | null {
   if (!waId) return null;
+  const known = observedPhones.get(waId);
+  if (known !== undefined) return known;
   const normalised = normalisePhone(`+${waId}`);
   const phone = normalised.ok ? normalised.e164 : phoneFromWaId(waId);
-  return phone ? { phone, matchKey: phoneMatchKey(phone) } : null;
+  const observed = phone ? Object.freeze({ phone, matchKey: phoneMatchKey(phone) }) : null;
+  // Bounded: the oldest entry goes first once it is full.
+  if (observedPhones.size >= OBSERVED_PHONES_KEPT) observedPhones.delete(observedPhones.keys().next().value!);
+  observedPhones.set(waId, observed);
+  return observed;
 }
 
 /**

@@ -17,8 +17,12 @@ export type EventSubscriber = {
   /** Stable: it names the job (`event.<name>`) and is part of every dedupe key. */
   name: string;
   handles: readonly DomainEventType[];
-  /** Narrows `handles` by content (automation passes over `delivered` statuses): no job is made for the rest. */
-  accepts?: (event: DomainEvent) => boolean;
+  /**
+   * Narrows `handles` by content (automation passes over `delivered` statuses, and over every
+   * message while no rule could react to it): no job is made for the rest. It runs in the
+   * publishing transaction, so it may read the database through `exec` (and only through it).
+   */
+  accepts?: (event: DomainEvent, exec: DbExecutor) => boolean | Promise<boolean>;
   /** `job` (default): a job per event. `inline`: run in the publishing transaction (database-only work). */
   delivery?: 'job' | 'inline';
   /** `lease` for subscribers that call other systems (see JobDefinition). */
@@ -54,7 +58,8 @@ export function eventPublisher(
     const jobs: NewJob[] = [];
     for (const event of events) {
       for (const subscriber of subscribers) {
-        if (!subscriber.handles.includes(event.type) || subscriber.accepts?.(event) === false) continue;
+        if (!subscriber.handles.includes(event.type)) continue;
+        if (subscriber.accepts && !(await subscriber.accepts(event, exec))) continue;
         if (subscriber.delivery === 'inline') {
           await subscriber.handle(event, { trx: exec, jobId: `inline:${event.id}`, attempt: 1, log: log?.child({ subscriber: subscriber.name }) ?? silentLogger });
           continue;

@@ -32,6 +32,11 @@ export type WebhookIngestor = {
    * a body that is still invalid is reported without adding another dead letter.
    */
   replay(rawBody: Buffer): Promise<Result<{ eventId: string }>>;
+  /**
+   * Whether acknowledged-to-be webhooks are waiting to be written. On SQLite they wait for the one
+   * connection, so the worker ends its batch early while this is true (WorkerOptions.shouldYield).
+   */
+  writesWaiting(): boolean;
 };
 
 const invalidBody = (reason: string) => new AppError('WEBHOOK_BODY_INVALID', `Signed, but not a WhatsApp webhook: ${reason}.`);
@@ -86,5 +91,6 @@ export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
       return store(rawBody, true);
     },
     replay: (rawBody) => store(rawBody, false),
+    writesWaiting: () => committer.busy,
   };
 }
