@@ -52,6 +52,8 @@ export interface JobTable {
   run_at: number;
   last_error: string | null;
   locked_until: number | null;
+  /** Shared by jobs handled in order relative to each other (NewJob.orderingKey). */
+  ordering_key: string | null;
   created_at: number;
   updated_at: number;
 }

@@ -39,6 +39,11 @@ export type NewJob = {
   name: string;
   payload: unknown;
   dedupeKey?: string;
+  /**
+   * Jobs that a handler must take in order relative to each other (one contact's events) share
+   * it, and the handler finds the earlier ones still waiting through an index on (name, key).
+   */
+  orderingKey?: string;
   runAt?: number;
   maxAttempts?: number;
 };

@@ -65,6 +65,7 @@ export class SqlJobQueue {
       name: job.name,
       payload: JSON.stringify(job.payload),
       dedupe_key: job.dedupeKey ?? null,
+      ordering_key: job.orderingKey ?? null,
       state: 'pending',
       attempts: 0,
       max_attempts: job.maxAttempts ?? this.defaultMaxAttempts,
@@ -81,7 +82,7 @@ export class SqlJobQueue {
     if (jobs.length === 0) return;
     const now = this.clock.now();
     const rows = jobs.map((job) => this.newRow(job, now));
-    const chunk = maxRowsPerInsert(this.dialect, 13);
+    const chunk = maxRowsPerInsert(this.dialect, 14);
     for (let i = 0; i < rows.length; i += chunk) {
       await exec
         .insertInto('jobs')

@@ -3,7 +3,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { Migrator } from 'kysely';
 import { connectDatabase, migrateToLatest, type DatabaseHandle, type DialectName } from '../../src/db/connect.js';
+import { migrationProvider } from '../../src/db/migrations/index.js';
 
 /** The PostgreSQL server the suites use; CI starts it (`.ci/run`). Each suite gets a database of its own. */
 export const TEST_POSTGRES_URL = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -18,8 +20,11 @@ function withDatabase(url: string, database: string): string {
   return parsed.toString();
 }
 
-/** A fresh, migrated database: a temporary SQLite file, or a new PostgreSQL database. */
-export async function createTestDatabase(dialect: DialectName): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database: a temporary SQLite file, or a new PostgreSQL database. `migratedTo`
+ * stops at that migration (for tests of the next one); the test then runs `migrateToLatest`.
+ */
+export async function createTestDatabase(dialect: DialectName, options: { migratedTo?: string } = {}): Promise<TestDatabase> {
   let url: string;
   let cleanup: () => Promise<void>;
   if (dialect === 'sqlite') {
@@ -41,7 +46,12 @@ export async function createTestDatabase(dialect: DialectName): Promise<TestData
     };
   }
   const handle = connectDatabase(url);
-  await migrateToLatest(handle.db);
+  if (options.migratedTo) {
+    const { error } = await new Migrator({ db: handle.db, provider: migrationProvider }).migrateTo(options.migratedTo);
+    if (error) throw error instanceof Error ? error : new Error(String(error));
+  } else {
+    await migrateToLatest(handle.db);
+  }
   return {
     ...handle,
     url,

@@ -51,6 +51,8 @@ export function automationSubscriber(deps: AutomationDeps, options: { leaseMs?: 
     handles: ['message.received', 'message.status', 'consent.changed', 'crm.person_changed'],
     // Nothing is enqueued for events no rule can trigger on (the sent/delivered/read flood).
     accepts: engineNeeds,
+    // A contact's waiting events are found by this key (pending-events.ts).
+    orderingKey: (event) => event.contactId,
     mode: 'lease',
     leaseMs,
     // A busy contact is retried soon, not after the default backoff.

@@ -28,14 +28,14 @@ export async function markHandled(exec: DbExecutor, event: { id: string; contact
 
 /** The contact's events waiting in `jobName` that come before `current`, oldest first, not yet handled. */
 export async function earlierPendingEvents(exec: DbExecutor, jobName: string, current: QueuedEvent, mayTrigger: (event: DomainEvent) => boolean): Promise<QueuedEvent[]> {
-  // The payload is the event's JSON: the LIKE narrows the scan to the contact, the parse decides.
+  // The subscriber's jobs carry the contact as their ordering key (an index), whatever the backlog.
   const rows = await exec
     .selectFrom('jobs')
     .select(['id', 'payload', 'created_at'])
     .where('name', '=', jobName)
+    .where('ordering_key', '=', current.event.contactId)
     .where('state', 'in', ['pending', 'running'])
     .where('id', '!=', current.jobId)
-    .where('payload', 'like', `%"contactId":${JSON.stringify(current.event.contactId)}%`)
     .execute();
   const earlier: QueuedEvent[] = [];
   for (const row of rows) {

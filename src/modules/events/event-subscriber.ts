@@ -23,6 +23,8 @@ export type EventSubscriber = {
    * publishing transaction, so it may read the database through `exec` (and only through it).
    */
   accepts?: (event: DomainEvent, exec: DbExecutor) => boolean | Promise<boolean>;
+  /** Puts the subscriber's jobs for related events in one order group (NewJob.orderingKey), e.g. per contact. */
+  orderingKey?: (event: DomainEvent) => string;
   /** `job` (default): a job per event. `inline`: run in the publishing transaction (database-only work). */
   delivery?: 'job' | 'inline';
   /** `lease` for subscribers that call other systems (see JobDefinition). */
@@ -64,7 +66,12 @@ export function eventPublisher(
           await subscriber.handle(event, { trx: exec, jobId: `inline:${event.id}`, attempt: 1, log: log?.child({ subscriber: subscriber.name }) ?? silentLogger });
           continue;
         }
-        jobs.push({ name: subscriberJobName(subscriber), payload: event, dedupeKey: `${subscriber.name}:${event.id}` });
+        jobs.push({
+          name: subscriberJobName(subscriber),
+          payload: event,
+          dedupeKey: `${subscriber.name}:${event.id}`,
+          ...(subscriber.orderingKey ? { orderingKey: subscriber.orderingKey(event) } : {}),
+        });
       }
     }
     if (jobs.length > 0) await enqueue(exec, jobs);

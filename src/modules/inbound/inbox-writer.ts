@@ -31,8 +31,8 @@ function sqliteInboxWriter(database: DatabaseHandle, sqlite: SQLite.Database, wa
     'INSERT INTO inbox_events (id, received_at, body, fields) VALUES (@id, @received_at, @body, @fields) ON CONFLICT (id) DO NOTHING',
   );
   const insertJob = sqlite.prepare(
-    `INSERT INTO jobs (id, name, payload, dedupe_key, state, attempts, max_attempts, run_at, locked_until, last_error, created_at, updated_at)
-     VALUES (@id, @name, @payload, @dedupe_key, @state, @attempts, @max_attempts, @run_at, @locked_until, @last_error, @created_at, @updated_at)
+    `INSERT INTO jobs (id, name, payload, dedupe_key, state, attempts, max_attempts, run_at, locked_until, last_error, ordering_key, created_at, updated_at)
+     VALUES (@id, @name, @payload, @dedupe_key, @state, @attempts, @max_attempts, @run_at, @locked_until, @last_error, @ordering_key, @created_at, @updated_at)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   );
   return async (events, jobFor) => {

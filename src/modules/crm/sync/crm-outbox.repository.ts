@@ -152,6 +152,7 @@ export const crmOutboxRepository = {
         run_at: now,
         last_error: reason,
         locked_until: null,
+        ordering_key: null,
         created_at: now,
         updated_at: now,
       })
