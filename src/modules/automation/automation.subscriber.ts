@@ -1,10 +1,10 @@
 import type { DbExecutor } from '../../db/database.js';
-import type { DomainEvent, DomainEventType, EventSubscriber } from '../events/index.js';
+import type { DomainEvent, EventSubscriber } from '../events/index.js';
 import { subscriberJobName } from '../events/index.js';
 import type { AutomationDeps } from './automation.deps.js';
 import { withContactLease } from './contact-lease.js';
 import { earlierPendingEvents, enqueuedAt } from './pending-events.js';
-import type { TriggerType } from './core/rule.js';
+import { triggerTypeCanFire } from './core/trigger-prefilter.js';
 import { ruleRepository } from './rule.repository.js';
 import { runRulesForEvent } from './run-rules.js';
 
@@ -14,25 +14,18 @@ export const AUTOMATION_SUBSCRIBER = 'automation';
 export const mayTriggerRules = (event: DomainEvent) =>
   event.type === 'message.status' ? event.status === 'failed' : event.type === 'consent.changed' ? event.action === 'opt_out' : true;
 
-/** The rule triggers that can fire on an event of each type (`window.closing` checks are scheduled from inbound messages). */
-const TRIGGERS_OF: Record<Exclude<DomainEventType, 'crm.person_changed'>, readonly TriggerType[]> = {
-  'message.received': ['message.received', 'reply', 'window.closing'],
-  'message.queued': [],
-  'message.status': ['message.failed'],
-  'consent.changed': ['consent.opt_out'],
-};
-
 /**
  * Whether the engine needs to see the event at all. CRM changes always go through (the engine
  * keeps the last CRM state that `changed` conditions compare against); other events only while
- * an enabled rule has a trigger for them, so a hub without rules makes no automation job for
- * the inbound flood. A rule enabled later applies to the events that happen from then on.
+ * an enabled rule has a trigger type that can fire on them (`triggerTypeCanFire`), so a hub
+ * without rules, or whose rules wait for button taps, makes no automation job for the flood of
+ * plain messages. A rule enabled later applies to the events that happen from then on.
  */
 export async function engineNeeds(event: DomainEvent, exec: DbExecutor): Promise<boolean> {
   if (event.type === 'crm.person_changed') return true;
   if (!mayTriggerRules(event)) return false;
-  const triggers = TRIGGERS_OF[event.type];
-  return triggers.length > 0 && (await ruleRepository.anyEnabledWithTrigger(exec, triggers));
+  const types = await ruleRepository.enabledTriggerTypes(exec);
+  return types.some((type) => triggerTypeCanFire(type, event));
 }
 
 /**

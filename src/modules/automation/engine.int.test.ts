@@ -380,23 +380,29 @@ describe.each(DIALECTS)('the automation engine on %s', (dialect) => {
     const publish = eventPublisher([automationSubscriber(deps)], (exec, jobs) => queue.enqueue(exec, jobs), log);
     const queued = async () => (await db.selectFrom('jobs').select('payload').where('name', '=', 'event.automation').execute()).map((j) => (JSON.parse(j.payload) as DomainEvent).id).sort();
     const failed: DomainEvent = { type: 'message.status', id: 's-failed', contactId: c, wamid: 'wamid.out', outboundMessageId: null, businessPhoneNumberId: NUMBER, status: 'failed', errors: [], occurredAt: T0 };
-    const everything = async (suffix: string) => {
-      await db.transaction().execute((trx) => publish(trx, [received(c, { id: `in:${suffix}`, wamid: suffix }), { ...failed, id: `s:${suffix}` }, personChanged(c, { id: `crm:${suffix}` })]));
+    // Each round publishes a plain message, a button tap, a failed send and a CRM change.
+    const everything = async (round: string) => {
+      const tap = received(c, { id: `tap:${round}`, wamid: `tap.${round}`, messageType: 'interactive', reply: { kind: 'button', payload: 'yes', title: 'Yes' } });
+      await db.transaction().execute((trx) => publish(trx, [received(c, { id: `text:${round}`, wamid: `text.${round}` }), tap, { ...failed, id: `failed:${round}` }, personChanged(c, { id: `crm:${round}` })]));
     };
+    const ofRound = async (round: string) => (await queued()).filter((id) => id.endsWith(`:${round}`));
 
     await everything('none');
-    expect(await queued()).toEqual(['crm:none']);
+    expect(await ofRound('none')).toEqual(['crm:none']);
 
-    // A disabled rule changes nothing; an enabled one lets in exactly the events of its trigger.
+    // A disabled rule changes nothing; an enabled one lets in exactly the events its trigger type can fire on.
     await addRule({ id: 'off', name: 'Off', enabled: false, trigger: { type: 'message.received' }, actions: [{ type: 'add_tag', tag: 'x' }] });
     await everything('disabled');
-    expect(await queued()).toEqual(['crm:disabled', 'crm:none']);
+    expect(await ofRound('disabled')).toEqual(['crm:disabled']);
     await addRule({ id: 'buttons', name: 'Buttons', trigger: { type: 'reply' }, actions: [{ type: 'add_tag', tag: 'x' }] });
     await everything('reply');
-    expect(await queued()).toEqual(['crm:disabled', 'crm:none', 'crm:reply', 'in:reply']);
+    expect(await ofRound('reply')).toEqual(['crm:reply', 'tap:reply']);
     await addRule({ id: 'failures', name: 'Failures', trigger: { type: 'message.failed' }, actions: [{ type: 'add_tag', tag: 'x' }] });
     await everything('failed');
-    expect(await queued()).toEqual(['crm:disabled', 'crm:failed', 'crm:none', 'crm:reply', 'in:failed', 'in:reply', 's:failed']);
+    expect(await ofRound('failed')).toEqual(['crm:failed', 'failed:failed', 'tap:failed']);
+    await addRule({ id: 'any', name: 'Any message', trigger: { type: 'message.received' }, actions: [{ type: 'add_tag', tag: 'x' }] });
+    await everything('any');
+    expect(await ofRound('any')).toEqual(['crm:any', 'failed:any', 'tap:any', 'text:any']);
   });
 
   it('evaluates rules in position order and ignores disabled ones', async () => {

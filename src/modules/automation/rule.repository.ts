@@ -1,7 +1,7 @@
 import { sql, type CompiledQuery } from 'kysely';
 import type { AutomationRuleTable } from '../../db/automation-tables.js';
 import type { DbExecutor } from '../../db/database.js';
-import { Rule } from './core/rule.js';
+import { Rule, type TriggerType } from './core/rule.js';
 
 export type RuleSource = 'api' | 'file';
 export type StoredRule = { rule: Rule & { position: number }; source: RuleSource; createdAt: number; updatedAt: number };
@@ -12,27 +12,16 @@ function toStored(row: AutomationRuleTable): StoredRule {
   return { rule: { ...rule, enabled: row.enabled === 1, position: Number(row.position) }, source: row.source as RuleSource, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
 }
 
-const enabledWithTriggerQueries = new Map<string, CompiledQuery<unknown>>();
+let enabledTriggerTypesQuery: CompiledQuery<{ trigger_type: string }> | null = null;
 
 /**
- * Building a query costs more than SQLite takes to run this one. Its values are literals (trigger
- * names are our own constants, not input), so the compiled text has no parameters and is the same
- * on SQLite and PostgreSQL: it is compiled once per trigger list and reused.
+ * Asked for every published event, and building a query costs more than SQLite takes to run
+ * this one. It has no parameters, so its compiled text is the same on SQLite and PostgreSQL:
+ * it is compiled once and reused.
  */
-function enabledWithTrigger(exec: DbExecutor, triggers: readonly string[]): CompiledQuery<unknown> {
-  const key = triggers.join(',');
-  let query = enabledWithTriggerQueries.get(key);
-  if (!query) {
-    query = exec
-      .selectFrom('automation_rules')
-      .select('id')
-      .where('enabled', '=', sql.lit(1))
-      .where('trigger_type', 'in', triggers.map((t) => sql.lit(t)))
-      .limit(sql.lit(1))
-      .compile();
-    enabledWithTriggerQueries.set(key, query);
-  }
-  return query;
+function enabledTriggerTypesSql(exec: DbExecutor): CompiledQuery<{ trigger_type: string }> {
+  enabledTriggerTypesQuery ??= exec.selectFrom('automation_rules').select('trigger_type').distinct().where('enabled', '=', sql.lit(1)).compile();
+  return enabledTriggerTypesQuery;
 }
 
 export const ruleRepository = {
@@ -43,9 +32,9 @@ export const ruleRepository = {
     return (await query.execute()).map(toStored);
   },
 
-  /** Asked for every published event, so its query is built once per trigger list (see `enabledWithTrigger`). */
-  async anyEnabledWithTrigger(exec: DbExecutor, triggers: readonly string[]): Promise<boolean> {
-    return (await exec.executeQuery(enabledWithTrigger(exec, triggers))).rows.length > 0;
+  /** The trigger types of the enabled rules (the engine's filter on published events). */
+  async enabledTriggerTypes(exec: DbExecutor): Promise<TriggerType[]> {
+    return (await exec.executeQuery(enabledTriggerTypesSql(exec))).rows.map((r) => r.trigger_type as TriggerType);
   },
 
   async find(exec: DbExecutor, id: string): Promise<StoredRule | undefined> {
