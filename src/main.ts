@@ -255,8 +255,10 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         {
         batchSize: config.WORKER_BATCH_SIZE,
         pollIntervalMs: 500,
-        // SQLite has one connection: webhooks waiting to be written end a worker batch early.
+        // SQLite has one connection: webhooks waiting to be written end a worker batch early, and
+        // a batch's commit (redone after a power cut, never lost to a crash) does not wait for fsync.
         ...(database.dialect === 'sqlite' ? { shouldYield: () => ingestor.writesWaiting() } : {}),
+        ...(database.withoutCommitFsync ? { batchConnection: database.withoutCommitFsync } : {}),
         clock,
         log,
         onProcessed: (job, outcome) => jobsMetrics.processed.inc({ job: job.name, outcome }),

@@ -16,6 +16,14 @@ export type DatabaseHandle = {
   sqlite?: SQLite.Database;
   /** Fsyncs SQLite's WAL off the event loop (file databases only). */
   walSync?: WalSync;
+  /**
+   * SQLite: runs `work` on the connection with commits that skip their fsync. Only for work that
+   * can be done again from what is already durable (the worker's batches): a crash of the
+   * process loses nothing (the WAL is with the OS), a power cut can lose such a commit, whose
+   * jobs then simply run again; and the next durable commit (an acknowledged webhook, an API
+   * write, a send being recorded) makes it durable too, the WAL being one file.
+   */
+  withoutCommitFsync?: <T>(work: (connection: Db) => Promise<T>) => Promise<T>;
   close(): Promise<void>;
 };
 
@@ -54,6 +62,7 @@ function connectSqlite(path: string): DatabaseHandle {
     dialect: 'sqlite',
     sqlite,
     ...(walSync ? { walSync } : {}),
+    withoutCommitFsync: withoutCommitFsync(db, sqlite),
     close: async () => {
       await walSync?.close();
       await db.destroy();
@@ -80,6 +89,24 @@ function withStatementCache(sqlite: SQLite.Database, limit = 500): { prepare: SQ
     }) as SQLite.Database['prepare'],
     close: () => sqlite.close(),
   };
+}
+
+/**
+ * Runs `work` holding the single connection with synchronous=NORMAL: its commits skip their
+ * fsync. SQLite only lets the level change outside a transaction, hence the whole connection is
+ * reserved for `work` (which must use the `db` it is given), and FULL is back before anyone else
+ * gets the connection.
+ */
+function withoutCommitFsync(db: Db, sqlite: SQLite.Database) {
+  return <T>(work: (connection: Db) => Promise<T>): Promise<T> =>
+    db.connection().execute(async (connection) => {
+      sqlite.pragma('synchronous = NORMAL');
+      try {
+        return await work(connection);
+      } finally {
+        sqlite.pragma('synchronous = FULL');
+      }
+    });
 }
 
 /** Brings the schema to the latest migration; throws with the failing migration's error. */

@@ -152,6 +152,29 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(await effects()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('runs each batch on the connection the worker is given (SQLite: commits without fsync)', async () => {
+    await queue.enqueue(database.db, ['a', 'b'].map((key) => ({ name: 'test.record', payload: { key } })));
+    const batches: number[] = [];
+    const batchConnection = <T,>(work: (db: typeof database.db) => Promise<T>) =>
+      database.withoutCommitFsync ? database.withoutCommitFsync(work) : work(database.db);
+    const w = new Worker(queue, [recordingJob()], {
+      batchSize: 50,
+      pollIntervalMs: 10,
+      clock,
+      log,
+      batchConnection: async (work) => {
+        const result = await batchConnection(work);
+        batches.push(typeof result === 'number' ? result : -1);
+        return result;
+      },
+    });
+    expect(await w.drain()).toBe(2);
+    expect(batches).toEqual([2, 0]);
+    expect(await effects()).toEqual(['a', 'b']);
+    expect((await jobs()).map((j) => j.state)).toEqual(['done', 'done']);
+    if (database.sqlite) expect(database.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+  });
+
   it('wakes a running worker when a job is enqueued', async () => {
     const w = new Worker(queue, [recordingJob()], { batchSize: 10, pollIntervalMs: 60_000, clock, log });
     w.start();

@@ -30,12 +30,13 @@ export type BatchRunner = {
   onDone?(job: JobRow): void;
 };
 
-/** When a batch commits before its last claimed job (always after at least one). */
-export type BatchStop = {
-  /** Time the batch may run. */
+export type BatchOptions = {
+  /** Time the batch may run before it commits what it has done (always at least one job). */
   budgetMs?: number;
   /** Asked between jobs: true ends the batch there. */
   shouldYield?: () => boolean;
+  /** Runs the batch on a connection of its choosing (DatabaseHandle.withoutCommitFsync). */
+  connection?: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
 };
 
 /**
@@ -106,24 +107,28 @@ export class SqlJobQueue {
    * Claims up to `limit` due jobs and runs `run` for each inside one transaction, each job in its
    * own savepoint so that one failure does not undo the others. Returns how many jobs were claimed.
    */
-  async runBatch(limit: number, names: readonly string[], runner: BatchRunner, stop: BatchStop = {}): Promise<number> {
+  async runBatch(limit: number, names: readonly string[], runner: BatchRunner, options: BatchOptions = {}): Promise<number> {
     // Optimistic first: no savepoint per job, one UPDATE marks the batch done. Only when a job
     // fails is the batch rolled back and run again with each job in its own savepoint, so that
     // the failure is recorded without undoing the others. Handlers are idempotent, so running
     // the successful ones twice is harmless.
-    const fast = await this.claimAndRun(limit, names, runner, stop, false);
-    return fast ?? (await this.claimAndRun(limit, names, runner, stop, true))!;
+    const run = (isolate: boolean) => {
+      const batch = (db: Db) => this.claimAndRun(db, limit, names, runner, options, isolate);
+      return options.connection ? options.connection(batch) : batch(this.database);
+    };
+    return (await run(false)) ?? (await run(true))!;
   }
 
   /** Returns how many jobs were processed, or null when a job failed in an unisolated batch (rolled back). */
   private async claimAndRun(
+    db: Db,
     limit: number,
     names: readonly string[],
     runner: BatchRunner,
-    stop: BatchStop,
+    options: BatchOptions,
     isolate: boolean,
   ): Promise<number | null> {
-    const trx = await this.database.startTransaction().execute();
+    const trx = await db.startTransaction().execute();
     try {
       const now = this.clock.now();
       const claimed = await lockForClaim(
@@ -146,7 +151,7 @@ export class SqlJobQueue {
         // On SQLite the batch holds the only connection: past its time budget, or when someone is
         // waiting for the connection, it commits what it has, and the rest (still pending, their
         // locks released) goes to the next batch.
-        if (processed > 0 && (performance.now() - startedAt > (stop.budgetMs ?? Number.POSITIVE_INFINITY) || stop.shouldYield?.() === true)) break;
+        if (processed > 0 && (performance.now() - startedAt > (options.budgetMs ?? Number.POSITIVE_INFINITY) || options.shouldYield?.() === true)) break;
         processed++;
         if (!isolate) {
           try {

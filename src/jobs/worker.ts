@@ -1,3 +1,4 @@
+import type { Db } from '../db/database.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
 import { PollingLoop } from '../platform/polling-loop.js';
@@ -20,6 +21,12 @@ export type WorkerOptions = {
    * waits for more than one job.
    */
   shouldYield?: () => boolean;
+  /**
+   * Runs each transactional batch on a connection of its choosing. On SQLite `serve` passes
+   * `withoutCommitFsync`: a batch's writes are derived from what is already durable (the stored
+   * webhook, the job) and would be redone after a power cut, so they need not wait for the disk.
+   */
+  batchConnection?: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
   /** Lease jobs run concurrently (default 8). */
   leasedBatchSize?: number;
   /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
@@ -111,7 +118,11 @@ export class Worker {
         onFailure: (job, error) => this.onFailure(job, error),
         onDone: (job) => this.options.onProcessed?.(job, 'done'),
       },
-      { budgetMs: this.options.batchBudgetMs ?? 20, ...(this.options.shouldYield ? { shouldYield: this.options.shouldYield } : {}) },
+      {
+        budgetMs: this.options.batchBudgetMs ?? 20,
+        ...(this.options.shouldYield ? { shouldYield: this.options.shouldYield } : {}),
+        ...(this.options.batchConnection ? { connection: this.options.batchConnection } : {}),
+      },
     );
   }
 
