@@ -7,6 +7,7 @@ import { scrubBody } from './core/mentions.js';
 import { identityHash, writeTombstones } from './erasure-tombstone.js';
 import { removeMediaFiles, type FileRemoval } from './media-files.js';
 import { collectPersonData, deadLettersMentioning, inChunks, inboxEventsMentioning, parseJson } from './person-data.js';
+import { eraseRelatedRecords } from './related-records.js';
 import type { MediaStore } from '../media/index.js';
 
 export type ErasureReport = {
@@ -25,6 +26,8 @@ export type ErasureReport = {
     inboxEvents: number;
     deadLetters: number;
     jobs: number;
+    /** Rows per table of the inbox, the CRM and automation (`related-records.ts`). */
+    related: Record<string, number>;
   };
   /** Webhook bodies that also carried other people: the person's records were cut out, the rest kept. */
   redacted: { inboxEvents: number; deadLetters: number };
@@ -52,7 +55,8 @@ const JOB_KEYS = { inbound: 'inbound.process', media: 'media.download', markRead
  * Erases a person (GDPR right to erasure), in the caller's transaction, through `exec` only:
  * their messages with statuses and reactions, outbox rows, consent ledger, media rows, the raw
  * webhook records and dead letters that mention them (cut out of bodies shared with others), the
- * jobs that would touch what is gone, and the contact. First, a salted SHA-256 of each identifier
+ * jobs that would touch what is gone, what the inbox, the CRM and automation hold about them, and
+ * the contact. First, a salted SHA-256 of each identifier
  * (E.164 phone, match key, wa_ids, BSUIDs) is kept in `erased_identities` with whether they were
  * opted out of marketing, so that an opt-out survives the erasure (`reapplyErasureTombstone`).
  */
@@ -144,6 +148,7 @@ export async function eraseContact(exec: DbExecutor, contactId: string, options:
   const messages = count(await exec.deleteFrom('messages').where('contact_id', '=', contact.id).executeTakeFirst());
   const outboundMessages = count(await exec.deleteFrom('outbound_messages').where('contact_id', '=', contact.id).executeTakeFirst());
   const consentEvents = count(await exec.deleteFrom('consent_events').where('contact_id', '=', contact.id).executeTakeFirst());
+  const related = await eraseRelatedRecords(exec, contact.id);
   await exec.deleteFrom('contacts').where('id', '=', contact.id).execute();
 
   // 5. Files: content-addressed, so a file another row still uses (the same bytes received from
@@ -171,6 +176,7 @@ export async function eraseContact(exec: DbExecutor, contactId: string, options:
       inboxEvents: inboxDeleted,
       deadLetters: deadDeleted,
       jobs: jobIds.length,
+      related,
     },
     redacted: { inboxEvents: inboxRedacted, deadLetters: deadRedacted },
     filesToDelete,

@@ -4,6 +4,7 @@ import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import { getConsent, type ConsentView } from '../consent/index.js';
 import { extractPerson } from './core/mentions.js';
 import { collectPersonData, deadLettersMentioning, inboxEventsMentioning, parseJson } from './person-data.js';
+import { relatedRecords, type RelatedRecords } from './related-records.js';
 
 export const EXPORT_FORMAT = 'switchboard.contact-export';
 
@@ -35,6 +36,8 @@ export type ContactExport = {
   inboxEvents: { id: string; receivedAt: string | null; fields: string; body: unknown }[];
   deadLetters: Record<string, unknown>[];
   auditLog: Record<string, unknown>[];
+  /** Conversations (with notes and hand-overs), inbox tags, the built-in CRM's data and links, automation runs. */
+  related: RelatedRecords;
   search: { identifiers: string[]; method: string };
 };
 
@@ -42,7 +45,8 @@ export type ContactExport = {
  * Everything held about one person, as one JSON document (GDPR access and portability): the
  * contact, their timeline (every message with its status history and reactions), their media
  * (metadata and where the API serves the bytes), the consent ledger and state, the outbox rows,
- * the raw webhook records and dead letters that mention them, and the audit entries about them.
+ * the raw webhook records and dead letters that mention them, the audit entries about them, and
+ * what the inbox, the CRM and automation hold about them (`related-records.ts`).
  */
 export async function exportContact(exec: DbExecutor, contactId: string, deps: ExportDeps): Promise<Result<ContactExport>> {
   const person = await collectPersonData(exec, contactId);
@@ -155,6 +159,7 @@ export async function exportContact(exec: DbExecutor, contactId: string, deps: E
       requestId: a.request_id,
       occurredAt: iso(a.occurred_at),
     })),
+    related: await relatedRecords(exec, contact.id),
     search: { identifiers: person.identifiers.all, method: INBOX_SEARCH_METHOD },
   });
 }

@@ -81,6 +81,20 @@ const TABLES: (keyof Database)[] = [
   'template_events',
   'erased_identities',
   'audit_log',
+  'conversation_notes',
+  'conversation_assignments',
+  'conversations',
+  'inbox_contact_tags',
+  'crm_outbox',
+  'crm_changes',
+  'crm_activities',
+  'crm_tasks',
+  'crm_links',
+  'crm_people',
+  'automation_action_results',
+  'automation_runs',
+  'automation_handled_events',
+  'automation_crm_snapshots',
 ];
 
 describe.each(DIALECTS)('privacy on %s', (dialect) => {
@@ -245,7 +259,49 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
         .values({ id: uuidGenerator.next(), source: 'webhook', code: 'WEBHOOK_BODY_INVALID', reason: `not JSON (${who.name === ANA.name ? 'a' : 'b'})`, body, job_id: null, job_name: null, created_at: t, replayed_at: null })
         .execute();
     }
+    for (const [contact, person] of [[ana, ANA], [bob, BOB]] as const) await inboxCrmAndAutomationRows(contact, person);
     return { ana, bob, anaFile, sharedFile, anaInvoice, campaignImage };
+  }
+
+  /** What the inbox, the built-in CRM and automation keep about a person, each row naming them. */
+  async function inboxCrmAndAutomationRows(contact: Contact, person: Person): Promise<void> {
+    const t = clock.now();
+    const db = database.db;
+    const conversationId = `conv-${contact.id}`;
+    await db
+      .insertInto('conversations')
+      .values({
+        id: conversationId, contact_id: contact.id, business_phone_number_id: NUMBER, state: 'open', assignee_id: 'user-1', last_message_text: `Last words of ${person.name}`,
+        last_message_direction: 'inbound', last_message_type: 'text', last_message_at: t, last_inbound_at: t, unread_count: 1, resolved_at: null, created_at: t, updated_at: t,
+      })
+      .execute();
+    await db.insertInto('conversation_notes').values({ id: `note-${contact.id}`, conversation_id: conversationId, author_id: 'user-1', author_name: 'Agent', body: `${person.name} prefers mornings`, created_at: t }).execute();
+    await db.insertInto('conversation_assignments').values({ id: `asg-${contact.id}`, conversation_id: conversationId, from_user_id: null, to_user_id: 'user-1', actor: 'rules', reason: 'round_robin', at: t }).execute();
+    await db.insertInto('inbox_contact_tags').values({ contact_id: contact.id, tag: `Tag of ${person.name}` }).execute();
+    await db.insertInto('crm_people').values({ contact_id: contact.id, switchboard_key: null, email: `${person.waId}@example.com`, tags: JSON.stringify([`Tag of ${person.name}`]), owner_id: 'user-1', lifecycle_stage: 'lead', created_at: t, updated_at: t }).execute();
+    await db.insertInto('crm_tasks').values({ id: `task-${contact.id}`, contact_id: contact.id, idempotency_key: null, subject: `Call ${person.name}`, body: null, due_at: t, owner_id: 'user-1', status: 'open', created_at: t, updated_at: t }).execute();
+    await db.insertInto('crm_activities').values({ id: `act-${contact.id}`, contact_id: contact.id, idempotency_key: `act-${contact.id}`, message_id: null, direction: 'inbound', body: `${person.name} said hello`, occurred_at: t, created_at: t }).execute();
+    await db.insertInto('crm_links').values({ connector: 'hubspot', contact_id: contact.id, crm_id: `hs-${person.waId}`, url: `https://crm.example/${person.waId}`, snapshot: null, created_at: t, updated_at: t }).execute();
+    await db.insertInto('crm_changes').values({ contact_id: contact.id, kind: 'person.updated', occurred_at: t }).execute();
+    const event = { type: 'message.received', id: `in:${person.waId}`, contactId: contact.id, text: `${person.name} wants a call` };
+    await db
+      .insertInto('crm_outbox')
+      .values({ connector: 'hubspot', contact_id: contact.id, kind: 'activity', payload: JSON.stringify(event), dedupe_key: `hubspot:${event.id}`, state: 'pending', attempts: 0, next_attempt_at: t, locked_until: null, last_error: null, created_at: t })
+      .execute();
+    await db
+      .insertInto('automation_runs')
+      .values({
+        id: `run-${contact.id}`, rule_id: 'welcome', rule_name: 'Welcome', event_id: event.id, event_type: event.type, contact_id: contact.id, status: 'succeeded',
+        evaluation: JSON.stringify({ facts: { name: person.name } }), error_code: null, error_message: null, started_at: t, finished_at: t,
+      })
+      .execute();
+    await db.insertInto('automation_action_results').values({ run_id: `run-${contact.id}`, action_index: 0, action_type: 'send_message', status: 'ok', code: null, message: null, detail: JSON.stringify({ text: `Hello ${person.name}` }), created_at: t }).execute();
+    await db.insertInto('automation_handled_events').values({ event_id: event.id, contact_id: contact.id, event_type: event.type, occurred_at: t, handled_at: t }).execute();
+    await db.insertInto('automation_crm_snapshots').values({ contact_id: contact.id, connector: 'builtin', crm_id: contact.id, tags: '[]', fields: JSON.stringify({ name: person.name }), owner_id: null, occurred_at: t, updated_at: t }).execute();
+    await queue.enqueue(db, [
+      { name: 'event.automation', payload: event, dedupeKey: `automation:${event.id}`, orderingKey: contact.id },
+      { name: 'event.crm-sync', payload: event, dedupeKey: `crm-sync:${event.id}` },
+    ]);
   }
 
   /** Every row of every table, as text. */
@@ -276,6 +332,19 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
       expect(doc.outboundMessages).toHaveLength(2);
       expect(doc.inboxEvents.length).toBeGreaterThanOrEqual(7);
       expect(doc.deadLetters).toHaveLength(1);
+      // What the inbox, the CRM and automation hold about her.
+      expect(doc.related.conversations).toEqual([
+        expect.objectContaining({ state: 'open', notes: [expect.objectContaining({ body: `${ANA.name} prefers mornings` })], assignments: [expect.objectContaining({ reason: 'round_robin' })] }),
+      ]);
+      expect(doc.related.inboxTags).toEqual([`Tag of ${ANA.name}`]);
+      expect(doc.related.crm).toMatchObject({
+        person: { email: `${ANA.waId}@example.com`, lifecycleStage: 'lead' },
+        tasks: [{ subject: `Call ${ANA.name}` }],
+        activities: [{ body: `${ANA.name} said hello` }],
+        links: [{ connector: 'hubspot', url: `https://crm.example/${ANA.waId}` }],
+        pendingSync: [{ connector: 'hubspot', kind: 'activity' }],
+      });
+      expect(doc.related.automationRuns).toEqual([expect.objectContaining({ rule: { id: 'welcome', name: 'Welcome' }, actions: [expect.objectContaining({ type: 'send_message' })] })]);
       const text = JSON.stringify(doc);
       expect(text).toContain('Meu endereço é Rua das Flores 12');
       // Bob shared a webhook body with Ana: none of his data is in her export.
