@@ -274,6 +274,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         registry,
         apiToken: config.SWITCHBOARD_API_TOKEN,
         verifyToken: config.WHATSAPP_VERIFY_TOKEN,
+        trustProxy: config.TRUST_PROXY,
         webhookBodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES,
         ingestor,
         inboundMetrics,

@@ -32,6 +32,8 @@ export type AppDeps = {
   apiToken: string;
   verifyToken: string;
   webhookBodyLimitBytes: number;
+  /** Fastify's `trustProxy` (config TRUST_PROXY): whose X-Forwarded-For / -Proto to believe. */
+  trustProxy?: boolean | string[];
   ingestor: WebhookIngestor;
   inboundMetrics: InboundMetrics;
   contacts: ContactsDeps;
@@ -61,6 +63,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: deps.trustProxy ?? false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

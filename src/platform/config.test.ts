@@ -19,6 +19,9 @@ describe('loadConfig', () => {
     [{ ...required, WHATSAPP_PHONE_NUMBER_ID: '123' }, 'WHATSAPP_ACCESS_TOKEN'],
     [{ ...required, GRAPH_API_BASE_URL: 'ftp://x' }, 'GRAPH_API_BASE_URL'],
     [{ ...required, MARK_INBOUND_AS_READ: 'maybe' }, 'MARK_INBOUND_AS_READ'],
+    [{ ...required, TRUST_PROXY: '2' }, 'TRUST_PROXY'],
+    [{ ...required, TRUST_PROXY: '10.0.0.1,proxy.internal' }, 'TRUST_PROXY'],
+    [{ ...required, TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
   ])('stops with one line that names the variable: %j', (env, variable) => {
     let error: unknown;
     try {
@@ -30,6 +33,12 @@ describe('loadConfig', () => {
     const message = (error as Error).message;
     expect(message).toContain(variable);
     expect(message).not.toContain('\n');
+  });
+
+  it('reads TRUST_PROXY as none, any, or the proxies\' addresses and CIDRs', () => {
+    expect(loadConfig(required).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ ...required, TRUST_PROXY: 'true' }).TRUST_PROXY).toBe(true);
+    expect(loadConfig({ ...required, TRUST_PROXY: ' 10.0.0.0/8, 127.0.0.1 ,::1 ' }).TRUST_PROXY).toEqual(['10.0.0.0/8', '127.0.0.1', '::1']);
   });
 
   it('treats an empty variable as unset', () => {

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -13,6 +14,33 @@ const IsoRegion = z
   .regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 country code such as US or BR');
 
 const Flag = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const isAddressOrCidr = (entry: string) => {
+  const [address, prefix, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+};
+
+/**
+ * Which proxies in front of the hub to believe about the client (X-Forwarded-For, -Proto), in
+ * the shape Fastify's `trustProxy` takes: unset or `false`, none (the peer is the client); a
+ * comma-separated list of the proxies' addresses or CIDRs; `true`, any (only when the proxy is
+ * the sole way in). Not a hop count: it cannot tell a proxy from a client that forges the header.
+ * Login throttling per address and Secure cookies depend on it.
+ */
+const TrustProxy = z
+  .string()
+  .trim()
+  .default('false')
+  .transform((raw, ctx): boolean | string[] => {
+    if (raw === '' || raw === 'false') return false;
+    if (raw === 'true') return true;
+    const entries = raw.split(',').map((e) => e.trim()).filter(Boolean);
+    const bad = entries.find((e) => !isAddressOrCidr(e));
+    if (bad !== undefined) ctx.addIssue({ code: 'custom', message: `has "${bad}", which is not an IP address or CIDR (use false, true, or the proxies' addresses)` });
+    return entries;
+  });
 
 const ConfigFields = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -113,6 +141,7 @@ const ConfigFields = z.object({
   /** Failed logins allowed per email and per client address within LOGIN_WINDOW_MINUTES before 429. */
   LOGIN_MAX_FAILURES: z.coerce.number().int().min(1).max(1000).default(5),
   LOGIN_WINDOW_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(15),
+  TRUST_PROXY: TrustProxy,
 });
 
 /** The variables each external CRM cannot start without. */

@@ -199,4 +199,21 @@ describe.each(DIALECTS)('accounts, sessions and roles (%s)', (dialect) => {
     expect(fromSprayer.statusCode).toBe(429);
     expect((await hub.login('agent@example.com', 'password-123', '10.3.0.1')).user.email).toBe('agent@example.com');
   });
+
+  it('behind a trusted proxy (TRUST_PROXY) limits by the forwarded client address, and believes no one else\'s header', async () => {
+    const proxied = await startInboxHub(database.url, { TRUST_PROXY: '10.9.0.1' }, { http: true, worker: false });
+    try {
+      const attempt = (from: string, forwardedFor: string, email: string) =>
+        proxied.app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { email, password: 'wrong' }, remoteAddress: from, headers: { 'x-forwarded-for': forwardedFor } });
+      // Through the proxy, one client's failures do not lock out the others behind the same proxy.
+      for (let i = 0; i < 5; i++) expect((await attempt('10.9.0.1', '198.51.100.7', `proxied-${i}@example.com`)).statusCode).toBe(401);
+      expect((await attempt('10.9.0.1', '198.51.100.7', 'proxied-5@example.com')).statusCode).toBe(429);
+      expect((await attempt('10.9.0.1', '198.51.100.8', 'proxied-6@example.com')).statusCode).toBe(401);
+      // A client that is not the proxy cannot choose its address by sending the header itself.
+      for (let i = 0; i < 5; i++) expect((await attempt('203.0.113.5', `192.0.2.${i}`, `forger-${i}@example.com`)).statusCode).toBe(401);
+      expect((await attempt('203.0.113.5', '192.0.2.99', 'forger-5@example.com')).statusCode).toBe(429);
+    } finally {
+      await proxied.close();
+    }
+  });
 });
