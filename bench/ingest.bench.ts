@@ -218,11 +218,12 @@ async function waitForDrain(hub: Server, timeoutSeconds: number, intervalMs = 50
 function timelineCounts(dbPath: string): { inbox: number; messages: number; pending: number; done: number; dead: number; deadLetters: number } {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    const one = (sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
+    const one = (sql: string, ...params: number[]) => Number((db.prepare(sql).get(...params) as { n: number }).n);
     return {
       inbox: one('select count(*) as n from inbox_events'),
       messages: one('select count(*) as n from messages'),
-      pending: one("select count(*) as n from jobs where state = 'pending'"),
+      // Due ones only: a periodic job's next run (the hourly prune) waits for its time.
+      pending: one("select count(*) as n from jobs where state = 'pending' and run_at <= ?", Date.now()),
       done: one("select count(*) as n from jobs where state = 'done'"),
       dead: one("select count(*) as n from jobs where state = 'dead'"),
       deadLetters: one('select count(*) as n from dead_letters'),
@@ -235,7 +236,7 @@ function timelineCounts(dbPath: string): { inbox: number; messages: number; pend
 function pendingJobs(dbPath: string): number {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return Number((db.prepare("select count(*) as n from jobs where state = 'pending'").get() as { n: number }).n);
+    return Number((db.prepare("select count(*) as n from jobs where state = 'pending' and run_at <= ?").get(Date.now()) as { n: number }).n);
   } finally {
     db.close();
   }

@@ -5,6 +5,7 @@ import { GroupTransaction } from './db/group-transaction.js';
 import { buildApp } from './http/app.js';
 import { deadLetterRepository } from './jobs/dead-letter.repository.js';
 import { createJobsMetrics } from './jobs/jobs.metrics.js';
+import { pruneDoneJobsJob, pruneDoneJobsRun } from './jobs/prune-done-jobs.js';
 import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { Worker } from './jobs/worker.js';
 import { createInboundMetrics, createWebhookIngestor, processInboundEventJob, type InboundDeps, type WebhookIngestor } from './modules/inbound/index.js';
@@ -248,6 +249,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
           markAsReadJob({ graph, numbers }),
           consentReplyJob(queueDeps, { opt_out: config.CONSENT_OPT_OUT_REPLY, opt_in: config.CONSENT_OPT_IN_REPLY }),
           ...(config.RETENTION_DAYS ? [retentionPurgeJob({ db, store: mediaStore, clock, days: config.RETENTION_DAYS, enqueue })] : []),
+          pruneDoneJobsJob({ db, clock, keepMs: config.JOB_KEEP_DONE_HOURS * 3_600_000, enqueue }),
           ...subscribers.map(subscriberJob),
           windowClosingJob(automationDeps, (event, only) => runRulesForEvent(automationDeps, event, only)),
           ...crm.jobs,
@@ -266,6 +268,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
       )
     : null;
   if (worker && config.RETENTION_DAYS) await scheduleRetentionPurge(db, enqueue, clock.now());
+  if (worker) await enqueue(db, [pruneDoneJobsRun(clock.now())]);
 
   const app = roles.http
     ? await buildApp({

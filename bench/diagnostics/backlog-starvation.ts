@@ -31,7 +31,7 @@ const env = () => {
 const pending = () => {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return Number((db.prepare("select count(*) as n from jobs where state = 'pending'").get() as { n: number }).n);
+    return Number((db.prepare("select count(*) as n from jobs where state = 'pending' and run_at <= ?").get(Date.now()) as { n: number }).n);
   } finally {
     db.close();
   }

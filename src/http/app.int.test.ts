@@ -214,6 +214,7 @@ describe('HTTP surface', () => {
         'switchboard_webhooks_refused_total{reason="WEBHOOK_SIGNATURE_INVALID"}',
         'switchboard_webhook_ack_seconds_bucket',
         'switchboard_queue_depth',
+        'switchboard_jobs_scheduled',
         'switchboard_processing_lag_seconds',
         'switchboard_dead_letters',
       ]) {

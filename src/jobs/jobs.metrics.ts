@@ -8,10 +8,18 @@ export function createJobsMetrics(registry: Registry, readStats: () => Promise<Q
   const stats = () => (pending ??= readStats().finally(() => setImmediate(() => (pending = null))));
   new Gauge({
     name: 'switchboard_queue_depth',
-    help: 'Jobs waiting to run',
+    help: 'Jobs due and waiting to run (the backlog)',
     registers: [registry],
     async collect() {
       this.set((await stats()).pending);
+    },
+  });
+  new Gauge({
+    name: 'switchboard_jobs_scheduled',
+    help: 'Jobs waiting for a later time: periodic runs, retries in their backoff, scheduled checks',
+    registers: [registry],
+    async collect() {
+      this.set((await stats()).scheduled);
     },
   });
   new Gauge({

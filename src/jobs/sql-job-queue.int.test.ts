@@ -129,13 +129,15 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(await effects()).toEqual(['x']);
   });
 
-  it('reports depth, dead jobs and the age of the oldest due job', async () => {
+  it('reports the jobs due, those waiting for a later time, dead jobs and the age of the oldest due job', async () => {
     await queue.enqueue(database.db, [
       { name: 'test.record', payload: { key: 'a' } },
       { name: 'test.record', payload: { key: 'b' }, runAt: clock.now() + 10_000 },
     ]);
     clock.advance(2_500);
-    expect(await queue.stats()).toEqual({ pending: 2, running: 0, dead: 0, oldestDueAgeMs: 2_500 });
+    expect(await queue.stats()).toEqual({ pending: 1, scheduled: 1, running: 0, dead: 0, oldestDueAgeMs: 2_500 });
+    clock.advance(10_000);
+    expect(await queue.stats()).toMatchObject({ pending: 2, scheduled: 0 });
   });
 
   it('ends a batch after the job in progress when asked to make way, and the next batch carries on', async () => {

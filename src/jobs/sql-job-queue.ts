@@ -10,7 +10,10 @@ import type { NewJob } from './job-definition.js';
 export type JobRow = JobTable;
 
 export type QueueStats = {
+  /** Jobs due and waiting to run. */
   pending: number;
+  /** Jobs waiting for a later time: periodic runs, retries in their backoff, scheduled checks. */
+  scheduled: number;
   /** Lease jobs being worked on. */
   running: number;
   dead: number;
@@ -286,6 +289,13 @@ export class SqlJobQueue {
       .where('state', 'in', ['pending', 'running', 'dead'])
       .groupBy('state')
       .execute();
+    // A pending job that is not due yet is counted apart: it is not a backlog.
+    const notDue = await this.database
+      .selectFrom('jobs')
+      .select((eb) => eb.fn.countAll<number>().as('count'))
+      .where('state', '=', 'pending')
+      .where('run_at', '>', now)
+      .executeTakeFirst();
     const oldest = await this.database
       .selectFrom('jobs')
       .select((eb) => eb.fn.min('run_at').as('run_at'))
@@ -295,7 +305,8 @@ export class SqlJobQueue {
     const count = (state: string) => Number(counts.find((c) => c.state === state)?.count ?? 0);
     const oldestRunAt = oldest?.run_at == null ? null : Number(oldest.run_at);
     return {
-      pending: count('pending'),
+      pending: count('pending') - Number(notDue?.count ?? 0),
+      scheduled: Number(notDue?.count ?? 0),
       running: count('running'),
       dead: count('dead'),
       oldestDueAgeMs: oldestRunAt === null ? 0 : Math.max(0, now - oldestRunAt),

@@ -53,6 +53,8 @@ const ConfigFields = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
+  /** Finished jobs are deleted this long after they ran (hourly); dead ones stay for `switchboard dlq`. */
+  JOB_KEEP_DONE_HOURS: z.coerce.number().int().min(2).max(24 * 365).default(7 * 24),
   WEBHOOK_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(4 * 1024 * 1024),
 
   // One WhatsApp number configured entirely from the environment (more with `switchboard numbers add`).
