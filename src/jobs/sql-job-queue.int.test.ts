@@ -154,6 +154,24 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(await effects()).toEqual(['a', 'b', 'c', 'd']);
   });
 
+  it('claims fewer jobs after batches are cut short, and more again as they run whole', async () => {
+    await queue.enqueue(database.db, Array.from({ length: 40 }, (_, i) => ({ name: 'test.record', payload: { key: `k${String(i).padStart(2, '0')}` } })));
+    const limits: number[] = [];
+    const runBatch = queue.runBatch.bind(queue);
+    queue.runBatch = (limit, ...rest) => {
+      limits.push(limit);
+      return runBatch(limit, ...rest);
+    };
+    let busy = true;
+    const w = new Worker(queue, [recordingJob()], { batchSize: 16, pollIntervalMs: 10, clock, log, shouldYield: () => busy });
+    for (let i = 0; i < 3; i++) await w.runOnce();
+    busy = false;
+    await w.drain();
+    // 16 claimed, 1 run; then twice what got through (at least 4); then doubling back to 16.
+    expect(limits).toEqual([16, 4, 4, 4, 8, 16, 16, 16]);
+    expect(await effects()).toHaveLength(40);
+  });
+
   it('runs each batch on the connection the worker is given (SQLite: commits without fsync)', async () => {
     await queue.enqueue(database.db, ['a', 'b'].map((key) => ({ name: 'test.record', payload: { key } })));
     const batches: number[] = [];

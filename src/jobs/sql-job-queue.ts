@@ -40,6 +40,8 @@ export type BatchOptions = {
   shouldYield?: () => boolean;
   /** Runs the batch on a connection of its choosing (DatabaseHandle.withoutCommitFsync). */
   connection?: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
+  /** Told, after the commit, how many jobs the batch claimed and how many it ran. */
+  onEnd?: (outcome: { claimed: number; processed: number }) => void;
 };
 
 /**
@@ -180,6 +182,7 @@ export class SqlJobQueue {
       await this.markDone(trx, done);
       await trx.commit().execute();
       for (const job of done) runner.onDone?.(job);
+      options.onEnd?.({ claimed: claimed.length, processed });
       return processed;
     } catch (error) {
       await trx.rollback().execute().catch(() => undefined);

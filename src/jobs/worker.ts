@@ -37,6 +37,9 @@ export type WorkerOptions = {
   onProcessed?: (job: JobRow, outcome: 'done' | 'retry' | 'dead') => void;
 };
 
+/** The fewest jobs a transactional batch claims, however often batches are cut short. */
+const MIN_CLAIM = 4;
+
 /** A job payload that does not match its schema will never succeed: it is dead-lettered at once. */
 class InvalidPayloadError extends Error {
   override readonly name = 'InvalidPayloadError';
@@ -56,6 +59,7 @@ export class Worker {
   private readonly loop: PollingLoop;
   private readonly leasedLoop: PollingLoop;
   private readonly inFlight = new Set<Promise<void>>();
+  private claimSize: number;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -64,6 +68,7 @@ export class Worker {
     private readonly options: WorkerOptions,
   ) {
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
+    this.claimSize = options.batchSize;
     const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
     this.loop = new PollingLoop(() => this.runTransactional(), options.pollIntervalMs, onError);
     this.leasedLoop = new PollingLoop(() => this.startLeased(), options.pollIntervalMs, onError);
@@ -103,6 +108,16 @@ export class Worker {
     return claimed;
   }
 
+  /**
+   * Claiming reads every claimed row; a batch cut short (webhooks waiting, or past its budget)
+   * read rows it never ran. So, like TCP's slow start: after a cut, claim about twice what the
+   * batch got through; after a whole batch, claim twice as many, up to `batchSize`.
+   */
+  private adaptClaimSize(claimed: number, processed: number): void {
+    const cut = processed < claimed;
+    this.claimSize = Math.min(this.options.batchSize, cut ? Math.max(MIN_CLAIM, processed * 2) : this.claimSize * 2);
+  }
+
   private namesOf(mode: 'transaction' | 'lease'): string[] {
     return [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
   }
@@ -111,7 +126,7 @@ export class Worker {
     const names = this.namesOf('transaction');
     if (names.length === 0) return 0;
     return this.queue.runBatch(
-      this.options.batchSize,
+      this.claimSize,
       names,
       {
         run: (trx, job) => this.execute(trx, job),
@@ -122,6 +137,7 @@ export class Worker {
         budgetMs: this.options.batchBudgetMs ?? 20,
         ...(this.options.shouldYield ? { shouldYield: this.options.shouldYield } : {}),
         ...(this.options.batchConnection ? { connection: this.options.batchConnection } : {}),
+        onEnd: ({ claimed, processed }) => this.adaptClaimSize(claimed, processed),
       },
     );
   }

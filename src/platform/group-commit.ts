@@ -12,11 +12,6 @@ export class GroupCommitter<T, R> {
     private readonly maxBatchSize = 1_000,
   ) {}
 
-  /** Whether items are waiting to be written or being written (other users of the connection can make way). */
-  get busy(): boolean {
-    return this.flushing;
-  }
-
   submit(item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });

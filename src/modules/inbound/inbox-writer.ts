@@ -7,7 +7,11 @@ import type { Clock } from '../../platform/clock.js';
 import { inboxRepository, type InboxEvent } from './inbox.repository.js';
 
 /** Stores a batch of webhook bodies and their processing jobs in one transaction. */
-export type InboxWriter = (events: InboxEvent[], jobFor: (event: InboxEvent) => NewJob) => Promise<void>;
+export type InboxWriter = {
+  write(events: InboxEvent[], jobFor: (event: InboxEvent) => NewJob): Promise<void>;
+  /** Whether a write is waiting for SQLite's one connection (the worker makes way: WorkerOptions.shouldYield). */
+  waitingForConnection(): boolean;
+};
 
 /**
  * The webhook's hot path. On PostgreSQL: two multi-row inserts through Kysely. On SQLite: the
@@ -18,11 +22,15 @@ export type InboxWriter = (events: InboxEvent[], jobFor: (event: InboxEvent) => 
  */
 export function createInboxWriter(database: DatabaseHandle, queue: SqlJobQueue, clock: Clock): InboxWriter {
   if (database.sqlite && database.walSync) return sqliteInboxWriter(database, database.sqlite, database.walSync, queue, clock);
-  return async (events, jobFor) => {
-    await database.db.transaction().execute(async (trx) => {
-      await inboxRepository.insertMany(trx, database.dialect, events);
-      await queue.enqueue(trx, events.map(jobFor));
-    });
+  return {
+    async write(events, jobFor) {
+      await database.db.transaction().execute(async (trx) => {
+        await inboxRepository.insertMany(trx, database.dialect, events);
+        await queue.enqueue(trx, events.map(jobFor));
+      });
+    },
+    // PostgreSQL has a pool: nobody waits for one connection.
+    waitingForConnection: () => false,
   };
 }
 
@@ -35,25 +43,36 @@ function sqliteInboxWriter(database: DatabaseHandle, sqlite: SQLite.Database, wa
      VALUES (@id, @name, @payload, @dedupe_key, @state, @attempts, @max_attempts, @run_at, @locked_until, @last_error, @ordering_key, @created_at, @updated_at)
      ON CONFLICT (dedupe_key) DO NOTHING`,
   );
-  return async (events, jobFor) => {
+  // Writes waiting for the connection, which a worker batch may hold (see waitingForConnection).
+  let waiting = 0;
+  const write = async (events: InboxEvent[], jobFor: (event: InboxEvent) => NewJob) => {
     const now = clock.now();
     const rows = events.map((event) => ({ event, job: queue.newRow(jobFor(event), now) }));
-    await database.db.connection().execute(async () => {
-      // NORMAL for this commit only: the fsync happens below, off the event loop. The pragma
-      // cannot leak to another transaction: this code holds the single connection and is synchronous.
-      sqlite.pragma('synchronous = NORMAL');
-      try {
-        sqlite.transaction(() => {
-          for (const { event, job } of rows) {
-            insertEvent.run(event);
-            insertJob.run(job);
-          }
-        })();
-      } finally {
-        sqlite.pragma('synchronous = FULL');
-      }
-    });
+    let holding = false;
+    waiting++;
+    try {
+      await database.db.connection().execute(async () => {
+        holding = true;
+        waiting--;
+        // NORMAL for this commit only: the fsync happens below, off the event loop. The pragma
+        // cannot leak to another transaction: this code holds the single connection and is synchronous.
+        sqlite.pragma('synchronous = NORMAL');
+        try {
+          sqlite.transaction(() => {
+            for (const { event, job } of rows) {
+              insertEvent.run(event);
+              insertJob.run(job);
+            }
+          })();
+        } finally {
+          sqlite.pragma('synchronous = FULL');
+        }
+      });
+    } finally {
+      if (!holding) waiting--;
+    }
     // Durable only now: the webhooks of this batch are acknowledged after the WAL is on disk.
     await walSync.sync();
   };
+  return { write, waitingForConnection: () => waiting > 0 };
 }

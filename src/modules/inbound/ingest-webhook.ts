@@ -33,8 +33,8 @@ export type WebhookIngestor = {
    */
   replay(rawBody: Buffer): Promise<Result<{ eventId: string }>>;
   /**
-   * Whether acknowledged-to-be webhooks are waiting to be written. On SQLite they wait for the one
-   * connection, so the worker ends its batch early while this is true (WorkerOptions.shouldYield).
+   * Whether webhooks are waiting for SQLite's one connection to be written: the worker ends its
+   * batch early while this is true (WorkerOptions.shouldYield). Always false on PostgreSQL.
    */
   writesWaiting(): boolean;
 };
@@ -42,10 +42,10 @@ export type WebhookIngestor = {
 const invalidBody = (reason: string) => new AppError('WEBHOOK_BODY_INVALID', `Signed, but not a WhatsApp webhook: ${reason}.`);
 
 export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
-  const write = createInboxWriter(deps.database, deps.queue, deps.clock);
+  const writer = createInboxWriter(deps.database, deps.queue, deps.clock);
   const committer = new GroupCommitter<InboxEvent, void>(async (events) => {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    await write(unique, (event) => ({
+    await writer.write(unique, (event) => ({
       name: PROCESS_INBOUND_EVENT,
       payload: { eventId: event.id },
       // The job is keyed by the body's hash, like the event: a redelivered body is never processed twice.
@@ -91,6 +91,6 @@ export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
       return store(rawBody, true);
     },
     replay: (rawBody) => store(rawBody, false),
-    writesWaiting: () => committer.busy,
+    writesWaiting: () => writer.waitingForConnection(),
   };
 }
