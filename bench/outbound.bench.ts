@@ -396,7 +396,7 @@ function readDb<T>(dbPath: string, fn: (db: Database.Database) => T): T {
   }
 }
 
-const count = (db: Database.Database, sql: string) => Number((db.prepare(sql).get() as { n: number }).n);
+const count = (db: Database.Database, sql: string, ...params: number[]) => Number((db.prepare(sql).get(...params) as { n: number }).n);
 
 async function waitUntil(what: string, timeoutMs: number, check: () => boolean | Promise<boolean>, intervalMs = 100): Promise<void> {
   const deadline = performance.now() + timeoutMs;
@@ -406,9 +406,9 @@ async function waitUntil(what: string, timeoutMs: number, check: () => boolean |
   }
 }
 
-/** The hub has processed every webhook it stored (no job pending or running). */
+/** The hub has processed every webhook it stored (no job due or running; a periodic job's next run waits for its time). */
 function hubQuiet(dbPath: string): boolean {
-  return readDb(dbPath, (db) => count(db, "select count(*) as n from jobs where state in ('pending', 'running')")) === 0;
+  return readDb(dbPath, (db) => count(db, "select count(*) as n from jobs where state = 'running' or (state = 'pending' and run_at <= ?)", Date.now())) === 0;
 }
 
 type Submission = { accepted: number; acceptAt: Float64Array; ids: (string | null)[]; refused: Map<string, number>; startedAt: number; finishedAt: number; apiLatencies: number[] };
