@@ -110,7 +110,8 @@ export class SqlJobQueue {
 
   /**
    * Claims up to `limit` due jobs and runs `run` for each inside one transaction, each job in its
-   * own savepoint so that one failure does not undo the others. Returns how many jobs were claimed.
+   * own savepoint so that one failure does not undo the others. Returns how many jobs it ran
+   * (fewer than it claimed when `options` ends it early; the rest stay pending).
    */
   async runBatch(limit: number, names: readonly string[], runner: BatchRunner, options: BatchOptions = {}): Promise<number> {
     // Optimistic first: no savepoint per job, one UPDATE marks the batch done. Only when a job
