@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { PollingLoop } from './polling-loop.js';
+
+const until = async (check: () => boolean, ms = 2_000) => {
+  const deadline = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+};
+
+describe('PollingLoop', () => {
+  it('runs rounds back to back while they find work, then sleeps until notified', async () => {
+    let work = 3;
+    let rounds = 0;
+    const loop = new PollingLoop(async () => {
+      rounds++;
+      return work > 0 ? work-- : 0;
+    }, 60_000, () => undefined);
+    loop.start();
+    await until(() => rounds === 4);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(rounds).toBe(4);
+    work = 1;
+    loop.notify();
+    await until(() => rounds === 6);
+    await loop.stop();
+  });
+
+  it('polls after its interval when nothing wakes it, and stops at once while asleep', async () => {
+    let rounds = 0;
+    const loop = new PollingLoop(async () => {
+      rounds++;
+      return 0;
+    }, 20, () => undefined);
+    loop.start();
+    await until(() => rounds >= 3);
+    const slow = new PollingLoop(async () => 0, 60_000, () => undefined);
+    slow.start();
+    const started = Date.now();
+    await slow.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    await loop.stop();
+  });
+
+  it('remembers a notification that arrives during a round and runs again instead of sleeping', async () => {
+    let rounds = 0;
+    let loop: PollingLoop | null = null;
+    loop = new PollingLoop(async () => {
+      rounds++;
+      if (rounds === 1) loop!.notify();
+      return 0;
+    }, 60_000, () => undefined);
+    loop.start();
+    await until(() => rounds === 2);
+    await loop.stop();
+  });
+});
