@@ -496,6 +496,39 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
       expect(again.report).toMatchObject({ messages: 0, outboundMessages: 0, mediaFiles: 0, inboxEvents: 0, deadLetters: 0, filesToDelete: [] });
     });
 
+    it('clears old conversation previews and deletes finished automation runs, and keeps unfinished runs, CRM records and notes', async () => {
+      const { ana, bob } = await buildWorld();
+      const old = T0 - 40 * DAY;
+      // Ana's conversation and run are old; a run of hers still in progress is old too; Bob's are recent.
+      await database.db.updateTable('conversations').set({ last_message_at: old }).where('contact_id', '=', ana.id).execute();
+      await database.db.updateTable('automation_runs').set({ started_at: old }).where('contact_id', '=', ana.id).execute();
+      await database.db.updateTable('automation_handled_events').set({ handled_at: old }).where('contact_id', '=', ana.id).execute();
+      await database.db
+        .insertInto('automation_runs')
+        .values({ id: 'run-unfinished', rule_id: 'welcome', rule_name: 'Welcome', event_id: 'in:unfinished', event_type: 'message.received', contact_id: ana.id, status: 'running', evaluation: '{"actions":[]}', error_code: null, error_message: null, started_at: old, finished_at: null })
+        .execute();
+
+      const purge = await database.db.transaction().execute((trx) => purgeOlderThan(trx, { days: 30, now: clock.now() }, store));
+      expect(purge.report).toMatchObject({ conversationPreviews: 1, automationRuns: 1 });
+      const previews = await database.db.selectFrom('conversations').select(['contact_id', 'last_message_text']).execute();
+      expect(previews.find((c) => c.contact_id === ana.id)?.last_message_text).toBeNull();
+      expect(previews.find((c) => c.contact_id === bob.id)?.last_message_text).toBe(`Last words of ${BOB.name}`);
+      const runs = await database.db.selectFrom('automation_runs').select(['id', 'contact_id']).orderBy('id').execute();
+      expect(runs).toEqual([
+        { id: `run-${bob.id}`, contact_id: bob.id },
+        { id: 'run-unfinished', contact_id: ana.id },
+      ]);
+      const results = await database.db.selectFrom('automation_action_results').select('run_id').execute();
+      expect(results).toEqual([{ run_id: `run-${bob.id}` }]);
+      expect((await database.db.selectFrom('automation_handled_events').select('contact_id').execute()).map((e) => e.contact_id)).toEqual([bob.id]);
+      // The business's own records stay.
+      expect(await database.db.selectFrom('crm_activities').select('contact_id').where('contact_id', '=', ana.id).execute()).toHaveLength(1);
+      expect(await database.db.selectFrom('conversation_notes').select('id').where('id', '=', `note-${ana.id}`).execute()).toHaveLength(1);
+
+      const again = await database.db.transaction().execute((trx) => purgeOlderThan(trx, { days: 30, now: clock.now() }, store));
+      expect(again.report).toMatchObject({ conversationPreviews: 0, automationRuns: 0 });
+    });
+
     it('runs as a periodic job that schedules its next run once per day', async () => {
       clock.set(T0 - 40 * DAY);
       await deliver(envelope({ contacts: [contactOf(ANA)], messages: [text(ANA, 'wamid.OLD1', clock.now(), 'old words')] }));

@@ -17,6 +17,10 @@ export type PurgeReport = {
   mediaFiles: number;
   inboxEvents: number;
   deadLetters: number;
+  /** Conversations whose last-message preview (a copy of the message's text) was cleared. */
+  conversationPreviews: number;
+  /** Finished automation runs deleted with their action results (their evaluations quote messages and CRM fields). */
+  automationRuns: number;
   /** Paths in the media store to delete once the transaction has committed. */
   filesToDelete: string[];
 };
@@ -31,7 +35,11 @@ export type Purge = { report: PurgeReport; removeFiles(recheck?: DbExecutor): Pr
  *   becomes `{}`;
  * - media files: the bytes and the filename go; the row stays as `failed` / `PURGED_BY_RETENTION`;
  * - raw webhook bodies (`inbox_events`) and dead letters are deleted, except a body whose
- *   processing job is still pending.
+ *   processing job is still pending;
+ * - the inbox's last-message previews lose the text they copied; finished automation runs
+ *   (whose evaluations quote messages and CRM fields) are deleted with their action results,
+ *   and so is automation's per-event bookkeeping (`automation_handled_events`).
+ * The built-in CRM's records, and agents' notes, are the business's own and are not touched.
  * Runs through `exec`; files are deleted by `removeFiles` after the commit (see `eraseContact`).
  * Idempotent: a second run finds nothing left to purge.
  */
@@ -101,9 +109,23 @@ export async function purgeOlderThan(exec: DbExecutor, options: { days: number; 
   );
   const deadLetters = rows(await exec.deleteFrom('dead_letters').where('created_at', '<', cutoff).executeTakeFirst());
 
+  const conversationPreviews = rows(
+    await exec
+      .updateTable('conversations')
+      .set({ last_message_text: null })
+      .where('last_message_at', '<', cutoff)
+      .where('last_message_text', 'is not', null)
+      .executeTakeFirst(),
+  );
+  // Unfinished runs stay: a resumed run carries out their plan.
+  const oldRuns = exec.selectFrom('automation_runs').select('id').where('started_at', '<', cutoff).where('status', '!=', 'running');
+  await exec.deleteFrom('automation_action_results').where('run_id', 'in', oldRuns).execute();
+  const automationRuns = rows(await exec.deleteFrom('automation_runs').where('started_at', '<', cutoff).where('status', '!=', 'running').executeTakeFirst());
+  await exec.deleteFrom('automation_handled_events').where('handled_at', '<', cutoff).execute();
+
   const filesToDelete = candidatePaths.filter((p) => !stillUsed.has(p));
   return {
-    report: { cutoff, messages, outboundMessages, mediaFiles: oldFiles.length, inboxEvents, deadLetters, filesToDelete },
+    report: { cutoff, messages, outboundMessages, mediaFiles: oldFiles.length, inboxEvents, deadLetters, conversationPreviews, automationRuns, filesToDelete },
     removeFiles: (recheck) => removeMediaFiles(store, filesToDelete, recheck),
   };
 }
