@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CrmChange, CrmPerson } from '../crm-connector.js';
-import { CrmError } from '../crm-error.js';
+import type { CrmError } from '../crm-error.js';
+import { crmErrorOf } from './crm-error-of.js';
 import { phoneSearchVariants } from '../core/phone-search-variants.js';
 import type { ConnectorUnderTest } from './fake-crm-controls.js';
 
@@ -31,13 +32,9 @@ export function describeConnectorContract(name: string, setup: () => Promise<Con
     });
 
     const expectCrmError = async (promise: Promise<unknown>, code: CrmError['code'], retryable: boolean) => {
-      const error = await promise.then(
-        () => null,
-        (e: unknown) => e,
-      );
-      expect(error, 'the call should have failed').toBeInstanceOf(CrmError);
-      expect((error as CrmError).code).toBe(code);
-      expect((error as CrmError).retryable).toBe(retryable);
+      const error = await crmErrorOf(promise);
+      expect(error.code).toBe(code);
+      expect(error.retryable).toBe(retryable);
     };
 
     it('upsertPerson creates exactly one record per key, and the second call updates it', async () => {

@@ -4,6 +4,7 @@ import { CrmError } from '../../crm-error.js';
 import { phoneSearchVariants } from '../../core/phone-search-variants.js';
 import { signV3 } from './hubspot-webhook.js';
 import { hubspotUnderTest, type HubspotUnderTest } from './testing/hubspot-under-test.js';
+import { crmErrorOf } from '../../testing/crm-error-of.js';
 
 let current: HubspotUnderTest | undefined;
 async function setup(options: Parameters<typeof hubspotUnderTest>[0] = {}): Promise<HubspotUnderTest> {
@@ -15,14 +16,6 @@ afterEach(async () => {
   current = undefined;
 });
 
-async function crmError(promise: Promise<unknown>): Promise<CrmError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CrmError);
-  return error as CrmError;
-}
 
 const searches = (t: HubspotUnderTest) => t.fake.requests().filter((r) => r.path.endsWith('/search')).length;
 
@@ -91,7 +84,7 @@ describe('HubSpot connector: people', () => {
     expect(updated).toMatchObject({ crmId: id, switchboardKey: 'c_bea', firstName: null, lastName: 'Lee' });
     expect((await t.connector.findByKey('c_bea'))?.crmId).toBe(id);
     expect(t.fake.contact(id)).not.toHaveProperty('city');
-    expect((await crmError(t.connector.updatePerson('123456789', { switchboardKey: 'x' }))).code).toBe('CRM_NOT_FOUND');
+    expect((await crmErrorOf(t.connector.updatePerson('123456789', { switchboardKey: 'x' }))).code).toBe('CRM_NOT_FOUND');
   });
 
   it('lists every contact page by page', async () => {
@@ -114,36 +107,36 @@ describe('HubSpot connector: people', () => {
 describe('HubSpot connector: bad input and HubSpot errors', () => {
   it('rejects an empty key, a reserved field and a tag with ";" before calling HubSpot', async () => {
     const t = await setup();
-    expect((await crmError(t.connector.upsertPerson({ switchboardKey: '' }))).code).toBe('CRM_REJECTED');
-    expect((await crmError(t.connector.upsertPerson({ switchboardKey: 'k', fields: { hs_object_id: '1' } }))).code).toBe('CRM_REJECTED');
-    expect((await crmError(t.connector.upsertPerson({ switchboardKey: 'k', tags: ['a;b'] }))).code).toBe('CRM_REJECTED');
-    expect((await crmError(t.connector.findByKey(''))).code).toBe('CRM_REJECTED');
-    expect((await crmError(t.connector.pollChanges('garbage'))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(t.connector.upsertPerson({ switchboardKey: '' }))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(t.connector.upsertPerson({ switchboardKey: 'k', fields: { hs_object_id: '1' } }))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(t.connector.upsertPerson({ switchboardKey: 'k', tags: ['a;b'] }))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(t.connector.findByKey(''))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(t.connector.pollChanges('garbage'))).code).toBe('CRM_REJECTED');
     expect(t.fake.requests()).toEqual([]);
   });
 
   it('translates HubSpot answers: 401, 429 with its policy, 5xx, a refused value, a duplicate email, a missing portal property', async () => {
     const t = await setup();
     t.fake.failNext(429);
-    const limited = await crmError(t.connector.findByKey('k'));
+    const limited = await crmErrorOf(t.connector.findByKey('k'));
     expect(limited).toMatchObject({ code: 'CRM_RATE_LIMITED', retryable: true, details: { httpStatus: 429, retryAfterMs: 10_000, vendorCode: 'RATE_LIMITS:TEN_SECONDLY_ROLLING' } });
     t.fake.failNext(503);
-    expect(await crmError(t.connector.findByKey('k'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
+    expect(await crmErrorOf(t.connector.findByKey('k'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
     t.fake.failNext(500);
-    expect((await crmError(t.connector.upsertPerson({ switchboardKey: 'k' }))).code).toBe('CRM_UNAVAILABLE');
+    expect((await crmErrorOf(t.connector.upsertPerson({ switchboardKey: 'k' }))).code).toBe('CRM_UNAVAILABLE');
 
-    expect(await crmError(t.connector.upsertPerson({ switchboardKey: 'k', email: 'not-an-email' }))).toMatchObject({ code: 'CRM_REJECTED', retryable: false, details: { vendorCode: 'VALIDATION_ERROR' } });
+    expect(await crmErrorOf(t.connector.upsertPerson({ switchboardKey: 'k', email: 'not-an-email' }))).toMatchObject({ code: 'CRM_REJECTED', retryable: false, details: { vendorCode: 'VALIDATION_ERROR' } });
 
     await t.fake.createPersonDirectly({ lastName: 'Owner', email: 'taken@example.com' });
-    expect(await crmError(t.connector.upsertPerson({ switchboardKey: 'k2', email: 'taken@example.com' }))).toMatchObject({ code: 'CRM_REJECTED', details: { httpStatus: 409, vendorCode: 'CONFLICT' } });
+    expect(await crmErrorOf(t.connector.upsertPerson({ switchboardKey: 'k2', email: 'taken@example.com' }))).toMatchObject({ code: 'CRM_REJECTED', details: { httpStatus: 409, vendorCode: 'CONFLICT' } });
 
     t.fake.removeProperty('switchboard_tags');
-    expect((await crmError(t.connector.upsertPerson({ switchboardKey: 'k3', tags: ['x'] }))).code).toBe('CRM_MISCONFIGURED');
+    expect((await crmErrorOf(t.connector.upsertPerson({ switchboardKey: 'k3', tags: ['x'] }))).code).toBe('CRM_MISCONFIGURED');
   });
 
   it('answers CRM_UNAUTHORIZED for a token HubSpot does not know', async () => {
     const t = await setup({ connector: { accessToken: 'pat-na1-wrong' } });
-    expect(await crmError(t.connector.findByKey('k'))).toMatchObject({ code: 'CRM_UNAUTHORIZED', retryable: false, details: { httpStatus: 401 } });
+    expect(await crmErrorOf(t.connector.findByKey('k'))).toMatchObject({ code: 'CRM_UNAUTHORIZED', retryable: false, details: { httpStatus: 401 } });
   });
 
   it('turns the fake’s own 429 (more than its rolling limit) into CRM_RATE_LIMITED when the tier is configured too high', async () => {
@@ -186,7 +179,7 @@ describe('HubSpot connector: activities and tasks', () => {
       hs_timestamp: '2026-01-02T00:00:00.000Z',
       switchboard_message_id: 'wamid.1',
     });
-    expect((await crmError(t.connector.logActivity({ ...input, idempotencyKey: 'wamid.2', crmId: '99999999' }))).code).toBe('CRM_NOT_FOUND');
+    expect((await crmErrorOf(t.connector.logActivity({ ...input, idempotencyKey: 'wamid.2', crmId: '99999999' }))).code).toBe('CRM_NOT_FOUND');
   });
 
   it('creates a task for the owner once per idempotency key; no due date means due now', async () => {
@@ -197,7 +190,7 @@ describe('HubSpot connector: activities and tasks', () => {
     const first = await t.connector.createTask(input);
     expect((await t.connector.createTask(input)).taskId).toBe(first.taskId);
     expect(await t.fake.tasksOf(p.crmId)).toEqual([{ subject: 'Call back', ownerId: '77' }]);
-    expect((await crmError(t.connector.createTask({ ...input, subject: ' ' }))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(t.connector.createTask({ ...input, subject: ' ' }))).code).toBe('CRM_REJECTED');
   });
 
   it('logs 250 messages in 3 batch requests, and a repeated batch creates nothing new', async () => {
@@ -316,10 +309,10 @@ describe('HubSpot connector: changes', () => {
     expect(changes.map((c) => [c.kind, c.person.crmId, c.person.tags, c.occurredAt])).toEqual([['person.created', id, ['Hot Lead – High Priority'], clock.now() - 400]]);
 
     const tampered = Buffer.from(body.toString().replace('Hooked', 'Hacked').replace('"objectId":1', '"objectId":2'));
-    expect(await crmError(t.connector.parseWebhook!({ headers, rawBody: tampered }))).toMatchObject({ code: 'CRM_UNAUTHORIZED', details: { vendorCode: 'WEBHOOK_SIGNATURE' } });
+    expect(await crmErrorOf(t.connector.parseWebhook!({ headers, rawBody: tampered }))).toMatchObject({ code: 'CRM_UNAUTHORIZED', details: { vendorCode: 'WEBHOOK_SIGNATURE' } });
     clock.advance(5 * 60_000);
-    expect((await crmError(t.connector.parseWebhook!({ headers, rawBody: body }))).code).toBe('CRM_UNAUTHORIZED');
-    expect((await crmError(t.connector.parseWebhook!({ headers: {}, rawBody: body }))).code).toBe('CRM_UNAUTHORIZED');
+    expect((await crmErrorOf(t.connector.parseWebhook!({ headers, rawBody: body }))).code).toBe('CRM_UNAUTHORIZED');
+    expect((await crmErrorOf(t.connector.parseWebhook!({ headers: {}, rawBody: body }))).code).toBe('CRM_UNAUTHORIZED');
   });
 
   it('has no parseWebhook without the app secret', async () => {

@@ -4,6 +4,7 @@ import { MemoryRateLimiter } from '../../../outbound/index.js';
 import { CrmError } from '../../index.js';
 import { createPipedriveConnector, pipedriveCompanyDomain, type PipedriveConnector, type PipedriveConnectorOptions } from './index.js';
 import { PIPEDRIVE_FAKE_TOKEN, PIPEDRIVE_FAKE_USER_ID, startPipedriveFake, type PipedriveFake, type PipedriveFakeOptions } from './testing/pipedrive-fake.server.js';
+import { crmErrorOf } from '../../testing/crm-error-of.js';
 
 type World = { fake: PipedriveFake; connector: PipedriveConnector };
 const worlds: World[] = [];
@@ -24,14 +25,6 @@ afterEach(async () => {
   }
 });
 
-async function failure(promise: Promise<unknown>): Promise<CrmError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CrmError);
-  return error as CrmError;
-}
 
 const WEBHOOK = { user: 'switchboard', password: 's3cret-pass' };
 
@@ -45,12 +38,12 @@ describe('Pipedrive connector: auth, setup and errors', () => {
 
   it('a wrong token is CRM_UNAUTHORIZED and not retryable', async () => {
     const { connector } = await world({ apiToken: 'another' });
-    expect(await failure(connector.findByKey('k'))).toMatchObject({ code: 'CRM_UNAUTHORIZED', retryable: false });
+    expect(await crmErrorOf(connector.findByKey('k'))).toMatchObject({ code: 'CRM_UNAUTHORIZED', retryable: false });
   });
 
   it('without the switchboard_id person field every write is CRM_MISCONFIGURED and nothing is created', async () => {
     const { fake, connector } = await world({ withKeyField: false });
-    const error = await failure(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X' }));
+    const error = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X' }));
     expect(error.code).toBe('CRM_MISCONFIGURED');
     expect(error.message).toContain('switchboard_id');
     expect(await fake.controls.personCount()).toBe(0);
@@ -75,7 +68,7 @@ describe('Pipedrive connector: auth, setup and errors', () => {
     const { fake, connector } = await world();
     await connector.findByKey('warm-up');
     fake.controls.failNext(429);
-    const error = await failure(connector.getPerson('101'));
+    const error = await crmErrorOf(connector.getPerson('101'));
     expect(error).toMatchObject({ code: 'CRM_RATE_LIMITED', retryable: true });
     expect(error.details.retryAfterMs).toBe(2000);
   });
@@ -107,15 +100,15 @@ describe('Pipedrive connector: auth, setup and errors', () => {
     await connector.findByKey('warm-up');
     const before = fake.controls.requests().length;
     expect(await connector.getPerson('../v1/users')).toBeNull();
-    expect(await failure(connector.updatePerson('1 OR 1', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
+    expect(await crmErrorOf(connector.updatePerson('1 OR 1', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
     expect(fake.controls.requests().length).toBe(before);
-    expect(await failure(connector.updatePerson('999999', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
+    expect(await crmErrorOf(connector.updatePerson('999999', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
     expect(await connector.getPerson('999999')).toBeNull();
   });
 
   it('an invalid email is CRM_REJECTED and creates nothing', async () => {
     const { fake, connector } = await world({}, FAST);
-    expect(await failure(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', email: 'nope' }))).toMatchObject({ code: 'CRM_REJECTED', retryable: false });
+    expect(await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', email: 'nope' }))).toMatchObject({ code: 'CRM_REJECTED', retryable: false });
     expect(await fake.controls.personCount()).toBe(0);
   });
 });
@@ -213,7 +206,7 @@ describe('Pipedrive connector: people', () => {
   it('tags are label names; an unknown label is CRM_MISCONFIGURED and nothing is written', async () => {
     const { fake, connector } = await world({}, FAST);
     const crmId = await fake.controls.createPersonDirectly({ lastName: 'Tagged', tags: ['Customer'] });
-    const error = await failure(connector.updatePerson(crmId, { switchboardKey: 'k', tags: ['Customer', 'VIP'] }));
+    const error = await crmErrorOf(connector.updatePerson(crmId, { switchboardKey: 'k', tags: ['Customer', 'VIP'] }));
     expect(error.code).toBe('CRM_MISCONFIGURED');
     expect(error.message).toContain('"VIP"');
     expect((await connector.getPerson(crmId))?.switchboardKey).toBeNull();
@@ -225,7 +218,7 @@ describe('Pipedrive connector: people', () => {
 
   it('a mapped field Pipedrive does not have is CRM_MISCONFIGURED', async () => {
     const { connector } = await world({}, FAST);
-    expect(await failure(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { nonexistent: 'x' } }))).toMatchObject({ code: 'CRM_MISCONFIGURED' });
+    expect(await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { nonexistent: 'x' } }))).toMatchObject({ code: 'CRM_MISCONFIGURED' });
   });
 
   it('a person without any name gets the phone as its name', async () => {
@@ -252,7 +245,7 @@ describe('Pipedrive connector: notes and tasks', () => {
 
   it('a note for an unknown person is CRM_NOT_FOUND', async () => {
     const { connector } = await world({}, FAST);
-    expect(await failure(connector.logActivity({ crmId: '424242', idempotencyKey: 'w', direction: 'outbound', body: 'x', occurredAt: Date.now() }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
+    expect(await crmErrorOf(connector.logActivity({ crmId: '424242', idempotencyKey: 'w', direction: 'outbound', body: 'x', occurredAt: Date.now() }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
   });
 
   it('creates a task activity with due date and time in UTC, owner and marker, once per key', async () => {
@@ -269,7 +262,7 @@ describe('Pipedrive connector: notes and tasks', () => {
   it('an owner id that is not a Pipedrive user id is CRM_REJECTED before any write', async () => {
     const { fake, connector } = await world({}, FAST);
     const person = await connector.upsertPerson({ switchboardKey: 'k', lastName: 'T' });
-    expect(await failure(connector.createTask({ crmId: person.crmId, idempotencyKey: 'r', subject: 'S', body: null, dueAt: null, ownerId: 'owner-1' }))).toMatchObject({ code: 'CRM_REJECTED' });
+    expect(await crmErrorOf(connector.createTask({ crmId: person.crmId, idempotencyKey: 'r', subject: 'S', body: null, dueAt: null, ownerId: 'owner-1' }))).toMatchObject({ code: 'CRM_REJECTED' });
     expect(fake.controls.activitiesRaw(person.crmId)).toEqual([]);
   });
 });
@@ -300,7 +293,7 @@ describe('Pipedrive connector: changes', () => {
     expect(changes.find((c) => c.person.crmId === old)).toMatchObject({ kind: 'person.updated', person: { tags: ['Hot lead'] } });
     expect(changes.filter((c) => c.kind === 'person.created')).toHaveLength(25);
     expect(await connector.pollChanges(cursor)).toEqual({ items: [], next: cursor });
-    expect(await failure(connector.pollChanges('forged'))).toMatchObject({ code: 'CRM_REJECTED' });
+    expect(await crmErrorOf(connector.pollChanges('forged'))).toMatchObject({ code: 'CRM_REJECTED' });
   });
 
   it('turns webhooks v2 person deliveries into changes when the basic-auth credentials match', async () => {
@@ -319,12 +312,12 @@ describe('Pipedrive connector: changes', () => {
     const { fake, connector } = await world({ webhookAuth: { user: WEBHOOK.user, password: 'wrong' } }, { ...FAST, webhookUser: WEBHOOK.user, webhookPassword: WEBHOOK.password });
     await connector.upsertPerson({ switchboardKey: 'k', lastName: 'X' });
     const delivery = fake.controls.webhookDeliveries()[0] as { headers: Record<string, string>; rawBody: Buffer };
-    expect(await failure(connector.parseWebhook(delivery))).toMatchObject({ code: 'CRM_UNAUTHORIZED' });
-    expect(await failure(connector.parseWebhook({ headers: {}, rawBody: delivery.rawBody }))).toMatchObject({ code: 'CRM_UNAUTHORIZED' });
-    expect(await failure(connector.parseWebhook({ headers: { authorization: 'Bearer x' }, rawBody: delivery.rawBody }))).toMatchObject({ code: 'CRM_UNAUTHORIZED' });
+    expect(await crmErrorOf(connector.parseWebhook(delivery))).toMatchObject({ code: 'CRM_UNAUTHORIZED' });
+    expect(await crmErrorOf(connector.parseWebhook({ headers: {}, rawBody: delivery.rawBody }))).toMatchObject({ code: 'CRM_UNAUTHORIZED' });
+    expect(await crmErrorOf(connector.parseWebhook({ headers: { authorization: 'Bearer x' }, rawBody: delivery.rawBody }))).toMatchObject({ code: 'CRM_UNAUTHORIZED' });
     const open = createPipedriveConnector({ baseUrl: fake.url, apiToken: PIPEDRIVE_FAKE_TOKEN, limiter: new MemoryRateLimiter(systemClock), clock: systemClock });
     try {
-      expect(await failure(open.parseWebhook(delivery))).toMatchObject({ code: 'CRM_MISCONFIGURED' });
+      expect(await crmErrorOf(open.parseWebhook(delivery))).toMatchObject({ code: 'CRM_MISCONFIGURED' });
     } finally {
       await open.close();
     }
@@ -336,8 +329,8 @@ describe('Pipedrive connector: changes', () => {
     const body = (value: unknown) => Buffer.from(JSON.stringify(value));
     expect(await connector.parseWebhook({ headers, rawBody: body({ meta: { action: 'change', entity: 'deal', version: '2.0' }, data: { id: 1 }, previous: {} }) })).toEqual([]);
     expect(await connector.parseWebhook({ headers, rawBody: body({ meta: { action: 'delete', entity: 'person', version: '2.0' }, data: null, previous: { id: 1 } }) })).toEqual([]);
-    expect(await failure(connector.parseWebhook({ headers, rawBody: Buffer.from('{not json') }))).toMatchObject({ code: 'CRM_REJECTED' });
-    expect(await failure(connector.parseWebhook({ headers, rawBody: body({ v: 1, event: 'updated.person', current: {} }) }))).toMatchObject({ code: 'CRM_REJECTED' });
+    expect(await crmErrorOf(connector.parseWebhook({ headers, rawBody: Buffer.from('{not json') }))).toMatchObject({ code: 'CRM_REJECTED' });
+    expect(await crmErrorOf(connector.parseWebhook({ headers, rawBody: body({ v: 1, event: 'updated.person', current: {} }) }))).toMatchObject({ code: 'CRM_REJECTED' });
   });
 });
 

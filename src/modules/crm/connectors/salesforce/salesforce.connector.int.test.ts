@@ -8,6 +8,7 @@ import { DEFAULT_FIELD_MAPS } from '../../core/field-mapping.js';
 import { CrmError } from '../../crm-error.js';
 import { createSalesforceConnector, type SalesforceConnector, type SalesforceConnectorOptions } from './index.js';
 import { startSalesforceFake, type SalesforceFake, type SalesforceFakeOptions } from './testing/salesforce-fake.server.js';
+import { crmErrorOf } from '../../testing/crm-error-of.js';
 
 const pem = (pair: ReturnType<typeof generateKeyPairSync>) => pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -40,14 +41,6 @@ afterEach(async () => {
   }
 });
 
-async function crmError(promise: Promise<unknown>): Promise<CrmError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, 'the call should have failed').toBeInstanceOf(CrmError);
-  return error as CrmError;
-}
 
 /** A session of our own on the fake, for requests the connector would never send (a user's edit, an unescaped query). */
 async function rawRequest(fake: SalesforceFake, method: 'GET' | 'PATCH', path: string, json?: unknown): Promise<{ status: number; body: unknown }> {
@@ -79,7 +72,7 @@ describe('Salesforce connector: JWT bearer flow', () => {
 
   it('a key that does not match the connected app certificate is CRM_UNAUTHORIZED, not retryable', async () => {
     const { connector } = await setup({}, { privateKey: pem(otherKeys) });
-    const error = await crmError(connector.findByKey('k'));
+    const error = await crmErrorOf(connector.findByKey('k'));
     expect(error.code).toBe('CRM_UNAUTHORIZED');
     expect(error.retryable).toBe(false);
     expect(error.details.vendorCode).toBe('invalid_grant');
@@ -87,19 +80,19 @@ describe('Salesforce connector: JWT bearer flow', () => {
 
   it('a user the app is not approved for, or a wrong audience, is CRM_UNAUTHORIZED with Salesforce’s reason', async () => {
     const wrongUser = await setup({}, { username: 'someone@else.example' });
-    const e1 = await crmError(wrongUser.connector.findByKey('k'));
+    const e1 = await crmErrorOf(wrongUser.connector.findByKey('k'));
     expect(e1.code).toBe('CRM_UNAUTHORIZED');
     expect(e1.message).toContain("user hasn't approved this consumer");
 
     const wrongAudience = await setup({}, { audience: 'https://login.salesforce.com' });
-    const e2 = await crmError(wrongAudience.connector.findByKey('k'));
+    const e2 = await crmErrorOf(wrongAudience.connector.findByKey('k'));
     expect(e2.code).toBe('CRM_UNAUTHORIZED');
     expect(e2.message).toContain('audience is invalid');
   });
 
   it('an unreadable private key is CRM_MISCONFIGURED; a PEM with literal \\n escapes (an env file) is read', async () => {
     const broken = await setup({}, { privateKey: 'not a key' });
-    expect((await crmError(broken.connector.findByKey('k'))).code).toBe('CRM_MISCONFIGURED');
+    expect((await crmErrorOf(broken.connector.findByKey('k'))).code).toBe('CRM_MISCONFIGURED');
 
     const escaped = await setup({}, { privateKey: pem(keys).replace(/\n/g, '\\n') });
     expect(await escaped.connector.findByKey('k')).toBeNull();
@@ -125,13 +118,13 @@ describe('Salesforce connector: JWT bearer flow', () => {
     const { fake, connector } = await setup();
     await connector.findByKey('k');
     fake.controls.failNext(401, 2);
-    const refused = await crmError(connector.findByKey('k'));
+    const refused = await crmErrorOf(connector.findByKey('k'));
     expect(refused.code).toBe('CRM_UNAUTHORIZED');
     expect(refused.details.vendorCode).toBe('INVALID_SESSION_ID');
 
     fake.controls.expireSessions();
     fake.controls.failTokenNext(503);
-    const down = await crmError(connector.findByKey('k'));
+    const down = await crmErrorOf(connector.findByKey('k'));
     expect(down.code).toBe('CRM_UNAVAILABLE');
     expect(down.retryable).toBe(true);
     expect(await connector.findByKey('k')).toBeNull();
@@ -201,14 +194,14 @@ describe('Salesforce connector: hostile input in SOQL, SOSL and paths', () => {
       expect(person.crmId).not.toBe(target.crmId);
       expect((await connector.findByKey(key))?.crmId).toBe(person.crmId);
     }
-    expect((await crmError(connector.upsertPerson({ switchboardKey: '..', lastName: 'Dots' }))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(connector.upsertPerson({ switchboardKey: '..', lastName: 'Dots' }))).code).toBe('CRM_REJECTED');
     expect(fake.controls.record(target.crmId)?.['LastName']).toBe('Target');
   });
 
   it('field names that are not API names never reach Salesforce', async () => {
     const { fake, connector } = await setup();
     fake.controls.resetRequests();
-    const error = await crmError(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { 'Name FROM User WHERE': 'x' } }));
+    const error = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { 'Name FROM User WHERE': 'x' } }));
     expect(error.code).toBe('CRM_MISCONFIGURED');
     expect(() => createSalesforceConnector({ loginUrl: fake.url, clientId: 'c', username: 'u', privateKey: pem(keys), limiter: new MemoryRateLimiter(systemClock), clock: systemClock, readFields: ['Id, (SELECT Id FROM Tasks)'] })).toThrow(CrmError);
     expect(fake.controls.requests().filter((r) => r.path.includes('/sobjects/'))).toEqual([]);
@@ -267,7 +260,7 @@ describe('Salesforce connector: upserts and records', () => {
     const crmId = await fake.controls.createPersonDirectly({ firstName: 'Rui', lastName: 'Costa', phone: '(415) 555-0142', tags: ['Old'] });
     const updated = await connector.updatePerson(crmId, { switchboardKey: 'k-9', tags: ['Hot Lead – High Priority'], fields: { Budget__c: '$1M – $2M' } });
     expect(updated).toMatchObject({ switchboardKey: 'k-9', tags: ['Hot Lead – High Priority'], phones: ['(415) 555-0142'], fields: { Budget__c: '$1M – $2M' } });
-    expect((await crmError(connector.updatePerson(crmId, { switchboardKey: 'k-9', tags: ['a;b'] }))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(connector.updatePerson(crmId, { switchboardKey: 'k-9', tags: ['a;b'] }))).code).toBe('CRM_REJECTED');
   });
 
   it('readFields brings standard fields into `fields` in every read', async () => {
@@ -328,10 +321,10 @@ describe('Salesforce connector: activities and tasks', () => {
   it('an activity for a Contact that does not exist is CRM_NOT_FOUND; an owner Salesforce does not know is refused', async () => {
     const { fake, connector } = await setup();
     const gone = '003Fk0000000999AAA';
-    expect((await crmError(connector.logActivity({ crmId: gone, idempotencyKey: 'm', direction: 'inbound', body: 'x', occurredAt: 0 }))).code).toBe('CRM_NOT_FOUND');
-    expect((await crmError(connector.logActivity({ crmId: 'not-an-id', idempotencyKey: 'm', direction: 'inbound', body: 'x', occurredAt: 0 }))).code).toBe('CRM_NOT_FOUND');
+    expect((await crmErrorOf(connector.logActivity({ crmId: gone, idempotencyKey: 'm', direction: 'inbound', body: 'x', occurredAt: 0 }))).code).toBe('CRM_NOT_FOUND');
+    expect((await crmErrorOf(connector.logActivity({ crmId: 'not-an-id', idempotencyKey: 'm', direction: 'inbound', body: 'x', occurredAt: 0 }))).code).toBe('CRM_NOT_FOUND');
     const person = await connector.upsertPerson({ switchboardKey: 'k', lastName: 'Lima' });
-    const badOwner = await crmError(connector.createTask({ crmId: person.crmId, idempotencyKey: 't', subject: 's', body: null, dueAt: null, ownerId: '12345' }));
+    const badOwner = await crmErrorOf(connector.createTask({ crmId: person.crmId, idempotencyKey: 't', subject: 's', body: null, dueAt: null, ownerId: '12345' }));
     expect(badOwner.code).toBe('CRM_REJECTED');
     expect(badOwner.details.vendorCode).toBe('MALFORMED_ID');
     expect(fake.controls.tasks()).toEqual([]);
@@ -345,7 +338,7 @@ describe('Salesforce connector: errors and limits', () => {
     expect(connector.apiUsage()).toEqual({ used: 1, limit: 3 });
     await connector.findByKey('b');
     await connector.findByKey('c');
-    const error = await crmError(connector.findByKey('d'));
+    const error = await crmErrorOf(connector.findByKey('d'));
     expect(error).toMatchObject({ code: 'CRM_RATE_LIMITED', retryable: true });
     expect(error.details).toMatchObject({ httpStatus: 403, vendorCode: 'REQUEST_LIMIT_EXCEEDED', retryAfterMs: 60_000 });
     fake.controls.setDailyApiLimit(10);
@@ -357,14 +350,14 @@ describe('Salesforce connector: errors and limits', () => {
     const { fake, connector } = await setup();
     await connector.findByKey('warm');
     fake.controls.failNext(503);
-    expect(await crmError(connector.findByEmail('a@example.com'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
+    expect(await crmErrorOf(connector.findByEmail('a@example.com'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
     fake.controls.failNext(500);
-    expect(await crmError(connector.getPerson('003Fk0000000001AAA'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
+    expect(await crmErrorOf(connector.getPerson('003Fk0000000001AAA'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
 
-    const badEmail = await crmError(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', email: 'not-an-email' }));
+    const badEmail = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', email: 'not-an-email' }));
     expect(badEmail).toMatchObject({ code: 'CRM_REJECTED', retryable: false });
     expect(badEmail.details.vendorCode).toBe('INVALID_EMAIL_ADDRESS');
-    const unknownField = await crmError(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { Budget: '1' } }));
+    const unknownField = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { Budget: '1' } }));
     expect(unknownField.details.vendorCode).toBe('INVALID_FIELD');
     expect(unknownField.code).toBe('CRM_REJECTED');
     expect(await fake.controls.personCount()).toBe(0);
@@ -374,26 +367,26 @@ describe('Salesforce connector: errors and limits', () => {
     const { connector } = await setup();
     expect(await connector.getPerson('003Fk0000000999AAA')).toBeNull();
     expect(await connector.getPerson('../limits')).toBeNull();
-    expect((await crmError(connector.updatePerson('003Fk0000000999AAA', { switchboardKey: 'k' }))).code).toBe('CRM_NOT_FOUND');
+    expect((await crmErrorOf(connector.updatePerson('003Fk0000000999AAA', { switchboardKey: 'k' }))).code).toBe('CRM_NOT_FOUND');
   });
 
   it('an org without the custom fields is CRM_MISCONFIGURED, not "not found"', async () => {
     const { fake, connector } = await setup();
     fake.controls.removeField('Contact', 'Switchboard_Id__c');
-    expect((await crmError(connector.findByKey('k'))).code).toBe('CRM_MISCONFIGURED');
-    expect((await crmError(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X' }))).code).toBe('CRM_MISCONFIGURED');
+    expect((await crmErrorOf(connector.findByKey('k'))).code).toBe('CRM_MISCONFIGURED');
+    expect((await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X' }))).code).toBe('CRM_MISCONFIGURED');
     const crmId = await fake.controls.createPersonDirectly({ lastName: 'Y' });
-    expect((await crmError(connector.updatePerson(crmId, { switchboardKey: 'k' }))).code).toBe('CRM_MISCONFIGURED');
+    expect((await crmErrorOf(connector.updatePerson(crmId, { switchboardKey: 'k' }))).code).toBe('CRM_MISCONFIGURED');
     fake.controls.removeField('Task', 'Switchboard_Message_Id__c');
-    expect((await crmError(connector.logActivity({ crmId, idempotencyKey: 'm', direction: 'inbound', body: 'x', occurredAt: 0 }))).code).toBe('CRM_MISCONFIGURED');
+    expect((await crmErrorOf(connector.logActivity({ crmId, idempotencyKey: 'm', direction: 'inbound', body: 'x', occurredAt: 0 }))).code).toBe('CRM_MISCONFIGURED');
   });
 
   it('an external id that is not Unique (300 Multiple Choices) is CRM_MISCONFIGURED', async () => {
     const { fake, connector } = await setup({ uniqueExternalIds: false });
     await fake.controls.createPersonDirectly({ lastName: 'One', fields: { Switchboard_Id__c: 'dup' } });
     await fake.controls.createPersonDirectly({ lastName: 'Two', fields: { Switchboard_Id__c: 'dup' } });
-    expect(await crmError(connector.findByKey('dup'))).toMatchObject({ code: 'CRM_MISCONFIGURED', details: { httpStatus: 300 } });
-    expect((await crmError(connector.upsertPerson({ switchboardKey: 'dup', lastName: 'Three' }))).code).toBe('CRM_MISCONFIGURED');
+    expect(await crmErrorOf(connector.findByKey('dup'))).toMatchObject({ code: 'CRM_MISCONFIGURED', details: { httpStatus: 300 } });
+    expect((await crmErrorOf(connector.upsertPerson({ switchboardKey: 'dup', lastName: 'Three' }))).code).toBe('CRM_MISCONFIGURED');
   });
 });
 
@@ -454,8 +447,8 @@ describe('Salesforce connector: listing and change polling', () => {
 
   it('a cursor that is not ours is refused', async () => {
     const { connector } = await setup();
-    expect((await crmError(connector.pollChanges("sfpoll1:0:' OR Id != '"))).code).toBe('CRM_REJECTED');
-    expect((await crmError(connector.listPeople('sflist1:003Fk0000000001AAA:https://evil.example/x'))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(connector.pollChanges("sfpoll1:0:' OR Id != '"))).code).toBe('CRM_REJECTED');
+    expect((await crmErrorOf(connector.listPeople('sflist1:003Fk0000000001AAA:https://evil.example/x'))).code).toBe('CRM_REJECTED');
   });
 });
 

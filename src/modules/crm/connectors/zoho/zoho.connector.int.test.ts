@@ -4,6 +4,7 @@ import { MemoryRateLimiter } from '../../../outbound/index.js';
 import { CrmError } from '../../index.js';
 import { createZohoConnector, zohoWebTabUrl, type ZohoConnector, type ZohoConnectorOptions } from './index.js';
 import { startZohoFake, ZOHO_FAKE_CLIENT, ZOHO_FAKE_OWNER, type ZohoFake, type ZohoFakeOptions } from './testing/zoho-fake.server.js';
+import { crmErrorOf } from '../../testing/crm-error-of.js';
 
 type World = { fake: ZohoFake; connector: ZohoConnector };
 const worlds: World[] = [];
@@ -31,14 +32,6 @@ afterEach(async () => {
   }
 });
 
-async function failure(promise: Promise<unknown>): Promise<CrmError> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(CrmError);
-  return error as CrmError;
-}
 
 describe('Zoho connector: OAuth', () => {
   it('exchanges the refresh token once, sends Zoho-oauthtoken on every call and reuses the access token', async () => {
@@ -82,7 +75,7 @@ describe('Zoho connector: OAuth', () => {
     const { fake, connector } = await world();
     await connector.findByKey('warm-up');
     fake.controls.failNext(401, 2);
-    const error = await failure(connector.findByKey('x'));
+    const error = await crmErrorOf(connector.findByKey('x'));
     expect(error.code).toBe('CRM_UNAUTHORIZED');
     expect(error.retryable).toBe(false);
     expect(error.details.vendorCode).toBe('INVALID_TOKEN');
@@ -91,7 +84,7 @@ describe('Zoho connector: OAuth', () => {
 
   it('a revoked refresh token (invalid_code) is CRM_UNAUTHORIZED and no API call is made', async () => {
     const { fake, connector } = await world({ refreshToken: '1000.another.refresh' });
-    const error = await failure(connector.upsertPerson({ switchboardKey: 'k', lastName: 'Never' }));
+    const error = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'Never' }));
     expect(error.code).toBe('CRM_UNAUTHORIZED');
     expect(error.details.vendorCode).toBe('invalid_code');
     expect(error.message).toContain('ZOHO_REFRESH_TOKEN');
@@ -101,7 +94,7 @@ describe('Zoho connector: OAuth', () => {
 
   it('a wrong client secret is CRM_UNAUTHORIZED (invalid_client)', async () => {
     const { connector } = await world({ clientSecret: 'other' });
-    const error = await failure(connector.findByKey('k'));
+    const error = await crmErrorOf(connector.findByKey('k'));
     expect(error).toMatchObject({ code: 'CRM_UNAUTHORIZED', details: expect.objectContaining({ vendorCode: 'invalid_client' }) });
   });
 });
@@ -111,7 +104,7 @@ describe('Zoho connector: errors and limits', () => {
     const { fake, connector } = await world();
     await connector.findByKey('warm-up');
     fake.controls.failNext(429);
-    const error = await failure(connector.findByKey('x'));
+    const error = await crmErrorOf(connector.findByKey('x'));
     expect(error.code).toBe('CRM_RATE_LIMITED');
     expect(error.details.vendorCode).toBe('TOO_MANY_REQUESTS');
     expect(error.details.retryAfterMs).toBeGreaterThan(0);
@@ -131,12 +124,12 @@ describe('Zoho connector: errors and limits', () => {
     const { fake, connector } = await world();
     await connector.findByKey('warm-up');
     fake.controls.failNext(503);
-    expect(await failure(connector.getPerson('1'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
+    expect(await crmErrorOf(connector.getPerson('1'))).toMatchObject({ code: 'CRM_UNAVAILABLE', retryable: true });
   });
 
   it('an invalid email is CRM_REJECTED (INVALID_DATA) and creates nothing', async () => {
     const { fake, connector } = await world();
-    const error = await failure(connector.upsertPerson({ switchboardKey: 'k1', lastName: 'Bad', email: 'not-an-email' }));
+    const error = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k1', lastName: 'Bad', email: 'not-an-email' }));
     expect(error).toMatchObject({ code: 'CRM_REJECTED', retryable: false, details: expect.objectContaining({ vendorCode: 'INVALID_DATA' }) });
     expect(await fake.controls.personCount()).toBe(0);
   });
@@ -145,7 +138,7 @@ describe('Zoho connector: errors and limits', () => {
     const { fake, connector } = await world();
     const a = await connector.upsertPerson({ switchboardKey: 'key-a', lastName: 'A' });
     const b = await fake.controls.createPersonDirectly({ lastName: 'B' });
-    const error = await failure(connector.updatePerson(b, { switchboardKey: 'key-a', lastName: 'B2' }));
+    const error = await crmErrorOf(connector.updatePerson(b, { switchboardKey: 'key-a', lastName: 'B2' }));
     expect(error).toMatchObject({ code: 'CRM_REJECTED', details: expect.objectContaining({ vendorCode: 'DUPLICATE_DATA' }) });
     expect(fake.controls.contact(b)?.Last_Name).toBe('B');
     expect(fake.controls.contact(b)?.Switchboard_Id).toBeUndefined();
@@ -154,9 +147,9 @@ describe('Zoho connector: errors and limits', () => {
 
   it('updatePerson on an unknown id is CRM_NOT_FOUND; an id that is not a Zoho id never reaches Zoho', async () => {
     const { fake, connector } = await world();
-    expect(await failure(connector.updatePerson('3652397000000000001', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
+    expect(await crmErrorOf(connector.updatePerson('3652397000000000001', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
     const before = fake.controls.requests().length;
-    expect(await failure(connector.updatePerson('../Leads/1', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
+    expect(await crmErrorOf(connector.updatePerson('../Leads/1', { switchboardKey: 'k' }))).toMatchObject({ code: 'CRM_NOT_FOUND' });
     expect(await connector.getPerson('1 or 1=1')).toBeNull();
     expect(fake.controls.requests().length).toBe(before);
   });
@@ -168,13 +161,13 @@ describe('Zoho connector: errors and limits', () => {
 
   it('a missing key field in the org is CRM_MISCONFIGURED, not a silent miss', async () => {
     const { connector } = await world({ contactCustomFields: [] });
-    expect(await failure(connector.findByKey('k'))).toMatchObject({ code: 'CRM_MISCONFIGURED', details: expect.objectContaining({ vendorCode: 'INVALID_QUERY' }) });
+    expect(await crmErrorOf(connector.findByKey('k'))).toMatchObject({ code: 'CRM_MISCONFIGURED', details: expect.objectContaining({ vendorCode: 'INVALID_QUERY' }) });
   });
 
   it('a mapped field the org lacks makes backfill and polling CRM_MISCONFIGURED, naming the fields', async () => {
     const { fake, connector } = await world({}, { readFields: ['Budget', 'Shoe_Size'] });
     await fake.controls.createPersonDirectly({ lastName: 'X' });
-    const error = await failure(connector.listPeople(null));
+    const error = await crmErrorOf(connector.listPeople(null));
     expect(error.code).toBe('CRM_MISCONFIGURED');
     expect(error.message).toContain('Shoe_Size');
   });
@@ -188,14 +181,14 @@ describe('Zoho connector: errors and limits', () => {
   it('a missing Switchboard_Key field on Tasks is CRM_MISCONFIGURED', async () => {
     const { fake, connector } = await world({ taskCustomFields: [] });
     const person = await connector.upsertPerson({ switchboardKey: 'k', lastName: 'T' });
-    const error = await failure(connector.createTask({ crmId: person.crmId, idempotencyKey: 't1', subject: 'Call', body: null, dueAt: null, ownerId: null }));
+    const error = await crmErrorOf(connector.createTask({ crmId: person.crmId, idempotencyKey: 't1', subject: 'Call', body: null, dueAt: null, ownerId: null }));
     expect(error.code).toBe('CRM_MISCONFIGURED');
     expect(fake.controls.tasks()).toEqual([]);
   });
 
   it('a field name from the mapping that is not an API name is refused before any call', async () => {
     const { fake, connector } = await world();
-    const error = await failure(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { "Budget') or (": 'x' } }));
+    const error = await crmErrorOf(connector.upsertPerson({ switchboardKey: 'k', lastName: 'X', fields: { "Budget') or (": 'x' } }));
     expect(error.code).toBe('CRM_MISCONFIGURED');
     expect(fake.controls.requests()).toEqual([]);
   });
@@ -304,7 +297,7 @@ describe('Zoho connector: people', () => {
     expect(seen).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
     const lists = fake.controls.bodies().filter((b) => b.path === '/crm/v3/Contacts' && b.method === 'GET');
     expect(lists[1]?.query).toContain('page_token=');
-    expect(await failure(connector.listPeople('garbage'))).toMatchObject({ code: 'CRM_REJECTED' });
+    expect(await crmErrorOf(connector.listPeople('garbage'))).toMatchObject({ code: 'CRM_REJECTED' });
   });
 
   it('an empty module lists as one empty page (Zoho answers 204)', async () => {
@@ -361,7 +354,7 @@ describe('Zoho connector: notes and tasks', () => {
 
   it('logging on a record that does not exist is CRM_NOT_FOUND', async () => {
     const { connector } = await world();
-    const error = await failure(connector.logActivity({ crmId: '3652397000000000077', idempotencyKey: 'w', direction: 'inbound', body: 'x', occurredAt: Date.now() }));
+    const error = await crmErrorOf(connector.logActivity({ crmId: '3652397000000000077', idempotencyKey: 'w', direction: 'inbound', body: 'x', occurredAt: Date.now() }));
     expect(error.code).toBe('CRM_NOT_FOUND');
   });
 
@@ -376,7 +369,7 @@ describe('Zoho connector: notes and tasks', () => {
 
   it('a task for an unknown person is CRM_NOT_FOUND', async () => {
     const { connector } = await world();
-    const error = await failure(connector.createTask({ crmId: '3652397000000000055', idempotencyKey: 'r', subject: 'S', body: null, dueAt: null, ownerId: null }));
+    const error = await crmErrorOf(connector.createTask({ crmId: '3652397000000000055', idempotencyKey: 'r', subject: 'S', body: null, dueAt: null, ownerId: null }));
     expect(error.code).toBe('CRM_NOT_FOUND');
   });
 });
@@ -418,7 +411,7 @@ describe('Zoho connector: change polling', () => {
 
   it('a cursor it did not issue is CRM_REJECTED', async () => {
     const { connector } = await world();
-    expect(await failure(connector.pollChanges('not-a-cursor'))).toMatchObject({ code: 'CRM_REJECTED' });
+    expect(await crmErrorOf(connector.pollChanges('not-a-cursor'))).toMatchObject({ code: 'CRM_REJECTED' });
     const forged = Buffer.from(JSON.stringify({ v: 1, t: 0, ids: ['1) or (id is not null'] })).toString('base64url');
     // Ids that are not Zoho ids are dropped from a cursor rather than pasted into COQL.
     expect((await connector.pollChanges(forged)).items).toEqual([]);
