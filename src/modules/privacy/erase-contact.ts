@@ -7,7 +7,7 @@ import { scrubBody } from './core/mentions.js';
 import { identityHash, writeTombstones } from './erasure-tombstone.js';
 import { removeMediaFiles, type FileRemoval } from './media-files.js';
 import { collectPersonData, deadLettersMentioning, inChunks, inboxEventsMentioning, parseJson } from './person-data.js';
-import { eraseRelatedRecords } from './related-records.js';
+import { eraseRelatedRecords, eventJobIdsOf } from './related-records.js';
 import type { MediaStore } from '../media/index.js';
 
 export type ErasureReport = {
@@ -117,14 +117,19 @@ export async function eraseContact(exec: DbExecutor, contactId: string, options:
   }
 
   // 3. Jobs about what is gone (processing a deleted body, downloading an erased file, a read
-  //    receipt for an erased message), and their dead letters.
+  //    receipt for an erased message, delivering one of their domain events), and their dead letters.
   const wamids = person.messages.flatMap((m) => (m.wamid === null ? [] : [m.wamid]));
   const dedupeKeys = [
     ...deletedEventIds.map((id) => `${JOB_KEYS.inbound}:${id}`),
     ...person.media.map((f) => `${JOB_KEYS.media}:${f.whatsapp_media_id}`),
     ...wamids.map((w) => `${JOB_KEYS.markRead}:${w}`),
   ];
-  const jobIds = (await inChunks(dedupeKeys, (chunk) => exec.selectFrom('jobs').select('id').where('dedupe_key', 'in', chunk).execute())).map((j) => j.id);
+  const jobIds = [
+    ...new Set([
+      ...(await inChunks(dedupeKeys, (chunk) => exec.selectFrom('jobs').select('id').where('dedupe_key', 'in', chunk).execute())).map((j) => j.id),
+      ...(await eventJobIdsOf(exec, contact.id)),
+    ]),
+  ];
   await inChunks(jobIds, async (chunk) => {
     const result = await exec.deleteFrom('dead_letters').where('job_id', 'in', chunk).executeTakeFirst();
     deadDeleted += Number(result.numDeletedRows);

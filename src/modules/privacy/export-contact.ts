@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock.js';
 import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import { getConsent, type ConsentView } from '../consent/index.js';
 import { extractPerson } from './core/mentions.js';
-import { collectPersonData, deadLettersMentioning, inboxEventsMentioning, parseJson } from './person-data.js';
+import { collectPersonData, deadLettersMentioning, inboxEventsMentioning, iso, parseJson } from './person-data.js';
 import { relatedRecords, type RelatedRecords } from './related-records.js';
 
 export const EXPORT_FORMAT = 'switchboard.contact-export';
@@ -20,8 +20,6 @@ export type ExportDeps = {
   /** Where the API serves a media file's bytes, by WhatsApp's media id. */
   mediaPathPrefix?: string;
 };
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 export type ContactExport = {
   format: typeof EXPORT_FORMAT;

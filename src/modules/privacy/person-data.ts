@@ -177,3 +177,6 @@ export async function deadLettersMentioning(exec: DbExecutor, person: PersonData
 }
 
 export { parseJson };
+
+/** Epoch milliseconds as ISO 8601, null kept. */
+export const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());

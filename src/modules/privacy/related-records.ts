@@ -1,5 +1,5 @@
 import type { DbExecutor } from '../../db/database.js';
-import { inChunks, parseJson } from './person-data.js';
+import { inChunks, iso, parseJson } from './person-data.js';
 
 /**
  * What the inbox, the CRM and automation hold about a contact, beside the timeline: the
@@ -7,8 +7,6 @@ import { inChunks, parseJson } from './person-data.js';
  * activities, links to external CRM records, CRM sync work still waiting, and the automation
  * runs about them (whose evaluations quote their messages and CRM fields).
  */
-
-const iso = (ms: number | null) => (ms === null ? null : new Date(Number(ms)).toISOString());
 
 export type RelatedRecords = {
   conversations: Record<string, unknown>[];
@@ -93,10 +91,23 @@ export async function relatedRecords(exec: DbExecutor, contactId: string): Promi
 }
 
 /**
- * Deletes those records (before the contact row) and the jobs still waiting to deliver the
- * contact's domain events (a CRM sync would otherwise send their messages out after the
- * erasure). The external CRM's own record is not touched: its link goes, the record stays.
- * Returns how many rows went, per table.
+ * The subscriber jobs that carry the contact's domain events (whose `contactId` is the contact;
+ * automation's also as ordering key), done ones included: their payload quotes the message, and
+ * a waiting CRM sync would otherwise send it out after the erasure.
+ */
+export async function eventJobIdsOf(exec: DbExecutor, contactId: string): Promise<string[]> {
+  const jobs = await exec
+    .selectFrom('jobs')
+    .select('id')
+    .where('name', 'like', 'event.%')
+    .where((eb) => eb.or([eb('ordering_key', '=', contactId), eb('payload', 'like', `%"contactId":${JSON.stringify(contactId)}%`)]))
+    .execute();
+  return jobs.map((j) => j.id);
+}
+
+/**
+ * Deletes those records (before the contact row). The external CRM's own record is not touched:
+ * its link goes, the record stays. Returns how many rows went, per table.
  */
 export async function eraseRelatedRecords(exec: DbExecutor, contactId: string): Promise<Record<string, number>> {
   const deleted: Record<string, number> = {};
@@ -126,21 +137,5 @@ export async function eraseRelatedRecords(exec: DbExecutor, contactId: string): 
     count(table, await exec.deleteFrom(table).where('contact_id', '=', contactId).executeTakeFirst());
   }
 
-  // Subscriber jobs carry the event, whose `contactId` is the contact (automation's also as its
-  // ordering key), done ones included: their payload quotes the message. Dead ones take their
-  // dead letters with them.
-  const jobIds = (
-    await exec
-      .selectFrom('jobs')
-      .select('id')
-      .where('name', 'like', 'event.%')
-      .where((eb) => eb.or([eb('ordering_key', '=', contactId), eb('payload', 'like', `%"contactId":${JSON.stringify(contactId)}%`)]))
-      .execute()
-  ).map((j) => j.id);
-  await inChunks(jobIds, async (chunk) => {
-    count('dead_letters', await exec.deleteFrom('dead_letters').where('job_id', 'in', chunk).executeTakeFirst());
-    count('jobs', await exec.deleteFrom('jobs').where('id', 'in', chunk).executeTakeFirst());
-    return [];
-  });
   return deleted;
 }
