@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Db, DbExecutor } from '../db/database.js';
 import type { Clock } from '../platform/clock.js';
 import type { JobDefinition, NewJob } from './job-definition.js';
+import { nextPeriodicRun, periodicRun } from './periodic-run.js';
 
 /**
  * Finished jobs are kept for a while (their dedupe keys turn away a late duplicate, and they show
@@ -14,9 +15,9 @@ const HOUR_MS = 60 * 60 * 1000;
 /** Rows per delete: short transactions, so webhooks never wait long for SQLite's connection. */
 const BATCH = 2_000;
 
-/** The run for the period that contains `at`; the dedupe key names the period, so it runs once per period. */
+/** The run for the period that contains `at` (see periodicRun). */
 export function pruneDoneJobsRun(at: number, intervalMs = HOUR_MS, runAt = at): NewJob {
-  return { name: PRUNE_DONE_JOBS, payload: {}, dedupeKey: `${PRUNE_DONE_JOBS}:${Math.floor(at / intervalMs)}`, runAt };
+  return periodicRun(PRUNE_DONE_JOBS, at, intervalMs, runAt);
 }
 
 /** Deletes done jobs that finished before `cutoff`, a batch per statement; returns how many. */
@@ -56,7 +57,7 @@ export function pruneDoneJobsJob(deps: PruneDoneJobsDeps): JobDefinition<z.ZodOb
     retry: { baseDelayMs: 60_000, maxDelayMs: HOUR_MS },
     async handle(_payload, { log }) {
       const now = deps.clock.now();
-      await deps.enqueue(deps.db, [pruneDoneJobsRun((Math.floor(now / intervalMs) + 1) * intervalMs, intervalMs)]);
+      await deps.enqueue(deps.db, [nextPeriodicRun(PRUNE_DONE_JOBS, now, intervalMs)]);
       const deleted = await pruneDoneJobs(deps.db, now - deps.keepMs);
       if (deleted > 0) log.info({ deleted }, 'finished jobs pruned');
     },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db, DbExecutor } from '../../db/database.js';
 import type { JobDefinition, NewJob } from '../../jobs/job-definition.js';
+import { nextPeriodicRun, periodicRun } from '../../jobs/periodic-run.js';
 import type { Clock } from '../../platform/clock.js';
 import type { MediaStore } from '../media/index.js';
 import { purgeOlderThan } from './purge-older-than.js';
@@ -10,12 +11,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 
 const Payload = z.object({});
 
-/**
- * The run of the purge for the period that contains `at`. The dedupe key names the period, so
- * however many processes start (or restart) in it, the purge runs once per period.
- */
+/** The run of the purge for the period that contains `at` (see periodicRun). */
 export function retentionPurgeRun(at: number, intervalMs = DAY_MS, runAt = at): NewJob {
-  return { name: RETENTION_PURGE, payload: {}, dedupeKey: `${RETENTION_PURGE}:${Math.floor(at / intervalMs)}`, runAt };
+  return periodicRun(RETENTION_PURGE, at, intervalMs, runAt);
 }
 
 /** Call once at start (any process): enqueues this period's purge unless it already ran or waits. */
@@ -55,8 +53,7 @@ export function retentionPurgeJob(deps: RetentionPurgeDeps): JobDefinition<typeo
       const now = deps.clock.now();
       const purge = await deps.db.transaction().execute(async (trx) => {
         const result = await purgeOlderThan(trx, { days: deps.days, now }, deps.store);
-        const next = (Math.floor(now / intervalMs) + 1) * intervalMs;
-        await deps.enqueue(trx, [retentionPurgeRun(next, intervalMs)]);
+        await deps.enqueue(trx, [nextPeriodicRun(RETENTION_PURGE, now, intervalMs)]);
         return result;
       });
       const files = await purge.removeFiles(deps.db);
