@@ -29,10 +29,10 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { runLoad, processCpuSeconds, type LoadResult } from './load.js';
+import { runLoad, type LoadResult } from './load.js';
 import { runPaced } from './paced.js';
 import { parseFlags } from './flags.js';
-import { cleanup, tempDir, removeTempDir, startServer, type Server } from './processes.js';
+import { cleanup, processCpuSeconds, tempDir, removeTempDir, startServer, type Server } from './processes.js';
 import { createBodyGenerator, type BodyGenerator } from './webhook-body.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
+import { machineCpuSeconds, processCpuSeconds } from './processes.js';
 import type { BodyGenerator } from './webhook-body.js';
 
 /** One autocannon run against POST /webhooks/whatsapp, with exact latencies and CPU accounting. */
@@ -46,34 +46,11 @@ export type LoadResult = {
   finishedAt: number;
 };
 
-const CLOCK_TICKS_PER_SECOND = 100;
-
-/** utime + stime of a process (all its threads), in seconds; null if unreadable. */
-export function processCpuSeconds(pid: number): number | null {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Field 2 (comm) may contain spaces; the rest starts after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    return null;
-  }
-}
-
 export type CpuSnapshot = { busy: number; steal: number; server: number | null; own: number };
 
 /** Machine-wide busy and steal seconds (/proc/stat), the server's and this process's CPU seconds. */
 export function cpuSnapshot(serverPid?: number): CpuSnapshot {
-  let busy = Number.NaN;
-  let steal = Number.NaN;
-  try {
-    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
-    const [user, nice, system, , , irq, softirq, st] = line.trim().split(/\s+/).slice(1).map(Number) as number[];
-    busy = (user! + nice! + system! + irq! + softirq!) / CLOCK_TICKS_PER_SECOND;
-    steal = (st ?? 0) / CLOCK_TICKS_PER_SECOND;
-  } catch {
-    // not Linux
-  }
+  const { busy, steal } = machineCpuSeconds();
   const own = process.cpuUsage();
   return { busy, steal, server: serverPid === undefined ? null : processCpuSeconds(serverPid), own: (own.user + own.system) / 1e6 };
 }
