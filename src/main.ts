@@ -52,6 +52,9 @@ export type Storage = {
 export async function openStorage(config: StorageConfig, log: Logger): Promise<Storage> {
   const database = connectDatabase(config.DATABASE_URL, {
     onConnectionError: (error) => log.warn({ err: error }, 'a database connection was lost; the pool replaces it'),
+    checkpointInBackground: {
+      onError: (error) => log.error({ err: error }, 'the WAL checkpoint thread failed; the connection checkpoints for itself again'),
+    },
   });
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');

@@ -5,6 +5,7 @@ import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
 import pg from 'pg';
 import type { Database, Db } from './database.js';
 import { migrationProvider } from './migrations/index.js';
+import { WalCheckpointer } from './wal-checkpointer.js';
 import { WalSync } from './wal-sync.js';
 
 export type DialectName = 'sqlite' | 'postgres';
@@ -36,18 +37,23 @@ export type ConnectOptions = {
    * listener, pg would raise it as an uncaught exception; the pool replaces the connection itself.
    */
   onConnectionError?: (error: Error) => void;
+  /**
+   * SQLite files: checkpoint the WAL from a worker thread instead of the committing connection
+   * (WalCheckpointer), so that no commit on the event loop pays for one.
+   */
+  checkpointInBackground?: { onError: (error: Error) => void };
 };
 
 /** Opens `sqlite:PATH` or `postgres://…`. SQLite runs in WAL mode with full fsync on commit. */
 export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
-  if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length));
+  if (url.startsWith('sqlite:')) return connectSqlite(url.slice('sqlite:'.length), options);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   pool.on('error', (error) => options.onConnectionError?.(error));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return { db, dialect: 'postgres', close: () => db.destroy() };
 }
 
-function connectSqlite(path: string): DatabaseHandle {
+function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
@@ -57,6 +63,10 @@ function connectSqlite(path: string): DatabaseHandle {
   sqlite.pragma('busy_timeout = 5000');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const walSync = path === ':memory:' ? undefined : new WalSync(`${path}-wal`);
+  const checkpointer =
+    options.checkpointInBackground && path !== ':memory:'
+      ? new WalCheckpointer(sqlite, { path, onError: options.checkpointInBackground.onError })
+      : undefined;
   return {
     db,
     dialect: 'sqlite',
@@ -64,6 +74,8 @@ function connectSqlite(path: string): DatabaseHandle {
     ...(walSync ? { walSync } : {}),
     withoutCommitFsync: withoutCommitFsync(db, sqlite),
     close: async () => {
+      // Before the connection closes: closing, SQLite checkpoints and removes the WAL itself.
+      await checkpointer?.stop();
       await walSync?.close();
       await db.destroy();
     },
