@@ -12,7 +12,7 @@ import { createLogger } from '../../platform/logger.js';
 import { contactRepository, createContact, findContacts, type Contact } from '../contacts/index.js';
 import { getTimeline, type TimelineEntry } from '../timeline/index.js';
 import { createWebhookIngestor, type WebhookIngestor } from './ingest-webhook.js';
-import { processInboundEventJob } from './process-inbound-event.job.js';
+import { processInboundEventJob, PROCESS_INBOUND_EVENT } from './process-inbound-event.job.js';
 import { signatureFor } from './webhook-signature.js';
 
 const SECRET = 'test-app-secret';
@@ -139,6 +139,17 @@ describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
     const before = { contacts: await count('contacts'), messages: await count('messages') };
     await deliver(fixture('inbound-text'), fixture('batch-messages-and-statuses'), fixture('inbound-text'));
     expect({ contacts: await count('contacts'), messages: await count('messages') }).toEqual(before);
+    // A body stored once is processed once: a redelivery gets no job of its own.
+    const jobs = await database.db.selectFrom('jobs').select('payload').where('name', '=', PROCESS_INBOUND_EVENT).execute();
+    expect(jobs).toHaveLength(2);
+  });
+
+  it('gives each of several deliveries of one body, ingested at once, a single job', async () => {
+    const body = fixture('inbound-text');
+    const results = await Promise.all([1, 2, 3].map(() => ingestor.ingest(body, signatureFor(body, SECRET))));
+    expect(new Set(results.map((r) => (r.ok ? r.value.eventId : 'refused')))).toHaveLength(1);
+    const jobs = await database.db.selectFrom('jobs').select('payload').where('name', '=', PROCESS_INBOUND_EVENT).execute();
+    expect(jobs.map((j) => JSON.parse(j.payload))).toEqual([{ eventId: results[0]!.ok && results[0]!.value.eventId }]);
   });
 
   it('does not process a message twice even when it comes in two different bodies', async () => {

@@ -6,16 +6,20 @@ export type InboxEvent = InboxEventTable;
 
 /** The durable inbox of raw webhook bodies, keyed by the sha256 of their bytes. */
 export const inboxRepository = {
-  /** Stores events; a body already stored (same id) is left as it is. */
-  async insertMany(exec: DbExecutor, dialect: DialectName, events: InboxEvent[]): Promise<void> {
+  /** Stores events and returns the ids it added; a body already stored (same id) is left as it is. */
+  async insertMany(exec: DbExecutor, dialect: DialectName, events: InboxEvent[]): Promise<string[]> {
     const chunk = maxRowsPerInsert(dialect, 4);
+    const added: string[] = [];
     for (let i = 0; i < events.length; i += chunk) {
-      await exec
+      const rows = await exec
         .insertInto('inbox_events')
         .values(events.slice(i, i + chunk))
         .onConflict((oc) => oc.column('id').doNothing())
+        .returning('id')
         .execute();
+      added.push(...rows.map((row) => row.id));
     }
+    return added;
   },
 
   async get(exec: DbExecutor, id: string): Promise<InboxEvent | undefined> {

@@ -1,7 +1,7 @@
 export type * from './core/inbound-event.js';
 export { parseWebhookEnvelope, toInboundEvents } from './core/parse-webhook.js';
 export { createWebhookIngestor, type WebhookIngestor } from './ingest-webhook.js';
-export { processInboundEventJob, PROCESS_INBOUND_EVENT, type InboundDeps } from './process-inbound-event.job.js';
+export { inboundJob, processInboundEventJob, PROCESS_INBOUND_EVENT, type InboundDeps } from './process-inbound-event.job.js';
 export { createInboundMetrics, type InboundMetrics } from './inbound.metrics.js';
 export { inboxRepository } from './inbox.repository.js';
 export { isValidSignature, signatureFor } from './webhook-signature.js';

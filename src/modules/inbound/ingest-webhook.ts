@@ -9,7 +9,7 @@ import type { IdGenerator } from '../../platform/ids.js';
 import { parseWebhookEnvelope } from './core/parse-webhook.js';
 import type { InboxEvent } from './inbox.repository.js';
 import { createInboxWriter } from './inbox-writer.js';
-import { PROCESS_INBOUND_EVENT } from './process-inbound-event.job.js';
+import { inboundJob } from './process-inbound-event.job.js';
 import { isValidSignature } from './webhook-signature.js';
 
 export type IngestDeps = {
@@ -39,21 +39,21 @@ export type WebhookIngestor = {
   writesWaiting(): boolean;
 };
 
+// Two batches at once: one is written while the one before waits for its fsync (WalSync).
+const BATCHES = { maxInFlight: 2 };
+
 const invalidBody = (reason: string) => new AppError('WEBHOOK_BODY_INVALID', `Signed, but not a WhatsApp webhook: ${reason}.`);
 
 export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
   const writer = createInboxWriter(deps.database, deps.queue, deps.clock);
   const committer = new GroupCommitter<InboxEvent, void>(async (events) => {
     const unique = [...new Map(events.map((e) => [e.id, e])).values()];
-    await writer.write(unique, (event) => ({
-      name: PROCESS_INBOUND_EVENT,
-      payload: { eventId: event.id },
-      // The job is keyed by the body's hash, like the event: a redelivered body is never processed twice.
-      dedupeKey: `${PROCESS_INBOUND_EVENT}:${event.id}`,
-    }));
+    // A redelivered body is never processed twice: it is keyed by its hash in the inbox, and only
+    // a body new to the inbox gets its job (InboxWriter).
+    await writer.write(unique, (event) => inboundJob(event.id));
     deps.queue.notify();
     return events.map(() => undefined);
-  });
+  }, BATCHES);
 
   async function store(rawBody: Buffer, keepInvalid: boolean): Promise<Result<{ eventId: string }>> {
     const text = rawBody.toString('utf8');

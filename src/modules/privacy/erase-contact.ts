@@ -49,7 +49,20 @@ export type Erasure = {
 
 export type EraseOptions = { store: MediaStore; salt: string; clock: Clock };
 
-const JOB_KEYS = { inbound: 'inbound.process', media: 'media.download', markRead: 'outbound.mark_read' } as const;
+const JOB_KEYS = { media: 'media.download', markRead: 'outbound.mark_read' } as const;
+
+/**
+ * The processing jobs of these stored webhook bodies, done ones included. They carry no unique
+ * key; their payload is exactly `{"eventId":"…"}` (the inbound module's inboundJobPayload, not
+ * imported: inbound depends on this module).
+ */
+async function inboundJobIdsOf(exec: DbExecutor, eventIds: string[]): Promise<string[]> {
+  const payloads = eventIds.map((eventId) => JSON.stringify({ eventId }));
+  const jobs = await inChunks(payloads, (chunk) =>
+    exec.selectFrom('jobs').select('id').where('name', '=', 'inbound.process').where('payload', 'in', chunk).execute(),
+  );
+  return jobs.map((j) => j.id);
+}
 
 /**
  * Erases a person (GDPR right to erasure), in the caller's transaction, through `exec` only:
@@ -120,13 +133,13 @@ export async function eraseContact(exec: DbExecutor, contactId: string, options:
   //    receipt for an erased message, delivering one of their domain events), and their dead letters.
   const wamids = person.messages.flatMap((m) => (m.wamid === null ? [] : [m.wamid]));
   const dedupeKeys = [
-    ...deletedEventIds.map((id) => `${JOB_KEYS.inbound}:${id}`),
     ...person.media.map((f) => `${JOB_KEYS.media}:${f.whatsapp_media_id}`),
     ...wamids.map((w) => `${JOB_KEYS.markRead}:${w}`),
   ];
   const jobIds = [
     ...new Set([
       ...(await inChunks(dedupeKeys, (chunk) => exec.selectFrom('jobs').select('id').where('dedupe_key', 'in', chunk).execute())).map((j) => j.id),
+      ...(await inboundJobIdsOf(exec, deletedEventIds)),
       ...(await eventJobIdsOf(exec, contact.id)),
     ]),
   ];

@@ -14,7 +14,7 @@ import { uuidGenerator } from '../../platform/ids.js';
 import { createLogger } from '../../platform/logger.js';
 import { applyConsentKeyword, consentDecision, getConsent } from '../consent/index.js';
 import { contactRepository, findContacts, type Contact } from '../contacts/index.js';
-import { processInboundEventJob, PROCESS_INBOUND_EVENT } from '../inbound/index.js';
+import { inboundJob, processInboundEventJob } from '../inbound/index.js';
 import { MediaStore } from '../media/index.js';
 import { completeOutboundSend, recordOutboundQueued } from '../timeline/index.js';
 import {
@@ -133,7 +133,7 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
       ids.push(id);
       await database.db.transaction().execute(async (trx) => {
         await trx.insertInto('inbox_events').values({ id, received_at: clock.now(), body: raw, fields: 'messages' }).onConflict((oc) => oc.column('id').doNothing()).execute();
-        await queue.enqueue(trx, [{ name: PROCESS_INBOUND_EVENT, payload: { eventId: id }, dedupeKey: `${PROCESS_INBOUND_EVENT}:${id}` }]);
+        await queue.enqueue(trx, [inboundJob(id)]);
       });
     }
     await worker.drain();
@@ -432,6 +432,27 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
       expect((await database.db.selectFrom('erased_identities').selectAll().execute()).every((t) => t.marketing_opted_out === 0)).toBe(true);
     });
 
+    it('deletes the processing job of a body of theirs that has not run yet', async () => {
+      await deliver(envelope({ contacts: [contactOf(BOB)], messages: [text(BOB, 'wamid.BOB1', clock.now(), 'Hi')] }));
+      const bob = await contactOfPerson(BOB);
+      const waiting = JSON.stringify(envelope({ contacts: [contactOf(BOB)], messages: [text(BOB, 'wamid.BOB2', clock.now(), 'Still there?')] }));
+      const waitingId = createHash('sha256').update(waiting).digest('hex');
+      await database.db.transaction().execute(async (trx) => {
+        await trx.insertInto('inbox_events').values({ id: waitingId, received_at: clock.now(), body: waiting, fields: 'messages' }).execute();
+        await queue.enqueue(trx, [{ ...inboundJob(waitingId), runAt: clock.now() + DAY }]);
+      });
+      const inboundJobs = () => database.db.selectFrom('jobs').select('payload').where('name', '=', 'inbound.process').execute();
+      expect(await inboundJobs()).toHaveLength(2);
+
+      const erasure = await database.db.transaction().execute(async (trx) => {
+        const result = await eraseContact(trx, bob.id, { store, salt: SALT, clock });
+        if (!result.ok) throw result.error;
+        return result.value;
+      });
+      expect(erasure.report.deleted).toMatchObject({ inboxEvents: 2, jobs: 2 });
+      expect(await inboundJobs()).toEqual([]);
+    });
+
     it('changes nothing when the transaction rolls back, files included', async () => {
       const { ana, anaFile } = await buildWorld();
       await expect(
@@ -462,7 +483,7 @@ describe.each(DIALECTS)('privacy on %s', (dialect) => {
       const pendingBody = JSON.stringify(envelope({ contacts: [contactOf(BOB)], messages: [text(BOB, 'wamid.WAIT', clock.now(), 'waiting')] }));
       await database.db.transaction().execute(async (trx) => {
         await trx.insertInto('inbox_events').values({ id: 'pending-body', received_at: clock.now(), body: pendingBody, fields: 'messages' }).execute();
-        await queue.enqueue(trx, [{ name: PROCESS_INBOUND_EVENT, payload: { eventId: 'pending-body' }, dedupeKey: `${PROCESS_INBOUND_EVENT}:pending-body`, runAt: T0 + DAY }]);
+        await queue.enqueue(trx, [{ ...inboundJob('pending-body'), runAt: T0 + DAY }]);
       });
 
       clock.set(T0);

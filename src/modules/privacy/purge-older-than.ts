@@ -95,15 +95,12 @@ export async function purgeOlderThan(exec: DbExecutor, options: { days: number; 
     await exec
       .deleteFrom('inbox_events')
       .where('received_at', '<', cutoff)
-      .where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('jobs')
-              .select('jobs.id')
-              .where('jobs.state', 'in', ['pending', 'running'])
-              .where('jobs.dedupe_key', '=', sql<string>`${sql.lit('inbound.process:')} || inbox_events.id`),
-          ),
-        ),
+      // A body whose processing job has not run stays. The job's payload is exactly
+      // `{"eventId":"…"}` (inboundJobPayload); compared as a whole, the waiting jobs are read once.
+      .where(
+        sql<string>`${sql.lit('{"eventId":"')} || inbox_events.id || ${sql.lit('"}')}`,
+        'not in',
+        exec.selectFrom('jobs').select('jobs.payload').where('jobs.state', 'in', ['pending', 'running']).where('jobs.name', '=', 'inbound.process'),
       )
       .executeTakeFirst(),
   );
