@@ -22,7 +22,7 @@ export class GroupTransaction {
     private readonly db: Db,
     maxGroupSize = 256,
   ) {
-    this.committer = new GroupCommitter((works) => this.runGroup(works), maxGroupSize);
+    this.committer = new GroupCommitter((works) => this.runGroup(works), { maxBatchSize: maxGroupSize });
   }
 
   async run<T, E>(work: (trx: Transaction<Database>) => Promise<Result<T, E>>): Promise<Result<T, E>> {

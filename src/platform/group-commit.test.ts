@@ -46,8 +46,56 @@ describe('GroupCommitter', () => {
     const committer = new GroupCommitter<number, number>(async (items) => {
       sizes.push(items.length);
       return items;
-    }, 4);
+    }, { maxBatchSize: 4 });
     await Promise.all(Array.from({ length: 10 }, (_, i) => committer.submit(i)));
     expect(sizes).toEqual([4, 4, 2]);
+  });
+
+  it('with maxInFlight 2, writes the next batch while the previous one is still being written, and no third', async () => {
+    const started: number[][] = [];
+    const releases: (() => void)[] = [];
+    const committer = new GroupCommitter<number, number>(
+      async (items) => {
+        started.push(items);
+        await new Promise<void>((r) => releases.push(r));
+        return items;
+      },
+      { maxInFlight: 2 },
+    );
+    const turn = () => new Promise((r) => setImmediate(r));
+    const first = committer.submit(1);
+    await turn();
+    const second = committer.submit(2);
+    await turn();
+    const third = [committer.submit(3), committer.submit(4)];
+    await turn();
+    await turn();
+    // Two batches are being written; what arrived since waits for one of them to finish.
+    expect(started).toEqual([[1], [2]]);
+    releases[1]!();
+    await expect(second).resolves.toBe(2);
+    await turn();
+    expect(started).toEqual([[1], [2], [3, 4]]);
+    releases[0]!();
+    releases[2]!();
+    await expect(Promise.all([first, ...third])).resolves.toEqual([1, 3, 4]);
+  });
+
+  it('keeps one batch at a time by default', async () => {
+    let writing = 0;
+    let most = 0;
+    const committer = new GroupCommitter<number, number>(async (items) => {
+      most = Math.max(most, ++writing);
+      await new Promise((r) => setTimeout(r, 1));
+      writing--;
+      return items;
+    });
+    const all = [];
+    for (let i = 0; i < 20; i++) {
+      all.push(committer.submit(i));
+      await new Promise((r) => setImmediate(r));
+    }
+    await Promise.all(all);
+    expect(most).toBe(1);
   });
 });
