@@ -66,6 +66,21 @@ describe('conversation state', () => {
     expect(previewOf(null)).toBeNull();
   });
 
+  it('previews a long text as if it had read the whole of it', () => {
+    const whole = (t: string) => {
+      const line = t.replace(/\s+/g, ' ').trim();
+      return line.length > 280 ? `${line.slice(0, 279)}…` : line;
+    };
+    const chunk = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom(' ', '\n', '\t \n', ' '.repeat(300)));
+    fc.assert(
+      fc.property(fc.array(chunk, { maxLength: 120 }).map((parts) => parts.join('')), (t) => {
+        expect(previewOf(t)).toBe(whole(t));
+      }),
+      { numRuns: 2_000 },
+    );
+    expect(previewOf(`${' '.repeat(1_500)}end`)).toBe('end');
+  });
+
   it('after any sequence of messages the conversation is open exactly when the customer wrote last or since it was last resolved', () => {
     fc.assert(
       fc.property(fc.array(fc.constantFrom('in', 'out', 'resolve'), { minLength: 1, maxLength: 20 }), (steps) => {

@@ -35,12 +35,22 @@ function latest(current: LastMessage | null, message: LastMessage): LastMessage 
 
 const PREVIEW_CHARS = 280;
 
+// Collapsing whitespace can only shorten: a head this long gives a full preview unless it is
+// mostly whitespace. Reading only the head keeps a long message from costing the worker.
+const PREVIEW_HEAD = PREVIEW_CHARS * 4;
+
 /** The preview kept for lists: the first characters of the text, on one line. */
 export function previewOf(text: string | null): string | null {
   if (text === null) return null;
-  const line = text.replace(/\s+/g, ' ').trim();
+  if (text.length > PREVIEW_HEAD) {
+    const head = oneLine(text.slice(0, PREVIEW_HEAD));
+    if (head.length > PREVIEW_CHARS) return `${head.slice(0, PREVIEW_CHARS - 1)}…`;
+  }
+  const line = oneLine(text);
   return line.length > PREVIEW_CHARS ? `${line.slice(0, PREVIEW_CHARS - 1)}…` : line;
 }
+
+const oneLine = (text: string) => text.replace(/\s+/g, ' ').trim();
 
 export function receiveInbound(current: ConversationCore | null, message: Omit<LastMessage, 'direction'>): Change {
   const last: LastMessage = { ...message, text: previewOf(message.text), direction: 'inbound' };
