@@ -113,7 +113,7 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       await confirmSendFromStatus(exec, event, deps.clock.now());
       const isNewStatus = await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
       if (deps.publish && isNewStatus && event.status !== null) {
-        const entry = await messageRepository.findByWamid(exec, event.wamid);
+        const entry = await messageRepository.findOwnerByWamid(exec, event.wamid);
         if (entry) {
           await deps.publish(exec, [
             {
@@ -132,7 +132,7 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       }
       // Meta usually reports "the user stopped marketing messages" (131050) this way, after accepting the send.
       if (event.status === 'failed' && event.errors.some((e) => e.code === META_USER_STOPPED_MARKETING)) {
-        const message = await messageRepository.findByWamid(exec, event.wamid);
+        const message = await messageRepository.findOwnerByWamid(exec, event.wamid);
         if (message) {
           await recordConsentChange(
             exec,

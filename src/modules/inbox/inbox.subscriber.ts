@@ -52,9 +52,9 @@ async function onReceived(exec: DbExecutor, deps: InboxDeps, event: DomainEventO
       at: deps.clock.now(),
     });
   }
-  const message = await messageRepository.findByWamid(exec, event.wamid);
+  const messageId = await messageRepository.findIdByWamid(exec, event.wamid);
   return [
-    { event: 'message', data: { conversationId: conversation.id, contactId: event.contactId, wamid: event.wamid, direction: 'inbound', ...(message ? { messageId: message.id } : {}) } },
+    { event: 'message', data: { conversationId: conversation.id, contactId: event.contactId, wamid: event.wamid, direction: 'inbound', ...(messageId ? { messageId } : {}) } },
     { event: 'conversation', data: { conversationId: conversation.id } },
   ];
 }

@@ -15,6 +15,16 @@ export const messageRepository = {
     return exec.selectFrom('messages').selectAll().where('wamid', '=', wamid).executeTakeFirst();
   },
 
+  /** The entry's id alone: not its raw JSON and the rest, which the worker would read for nothing. */
+  async findIdByWamid(exec: DbExecutor, wamid: string): Promise<string | undefined> {
+    return (await exec.selectFrom('messages').select('id').where('wamid', '=', wamid).executeTakeFirst())?.id;
+  },
+
+  /** Whose entry it is and on which number: what an event about it names. */
+  async findOwnerByWamid(exec: DbExecutor, wamid: string): Promise<Pick<MessageRow, 'contact_id' | 'business_phone_number_id'> | undefined> {
+    return exec.selectFrom('messages').select(['contact_id', 'business_phone_number_id']).where('wamid', '=', wamid).executeTakeFirst();
+  },
+
   /** Records a status event once per (wamid, status); returns false when it was already known. */
   async addStatusEvent(
     exec: DbExecutor,

@@ -31,7 +31,7 @@ export async function recordStatus(
   if (!firstSeen || event.status === null) return false;
 
   const rank = statusRank(event.status);
-  if (!(await messageRepository.findByWamid(exec, event.wamid))) {
+  if ((await messageRepository.findIdByWamid(exec, event.wamid)) === undefined) {
     await messageRepository.insertIfAbsent(exec, {
       ...newMessageRow(deps, await recipientContactId(), event.wamid, event.timestamp),
       business_phone_number_id: event.business?.phoneNumberId ?? null,
