@@ -39,15 +39,50 @@ export const messageRepository = {
   },
 
   /**
-   * Moves a message's status forward. The rank comparison is in the WHERE clause, so concurrent
-   * workers applying statuses in any order converge on the highest one.
+   * What a new status changes on its entry, in one statement: the status moves forward only
+   * (the rank comparison is in the statement, so concurrent workers applying statuses in any
+   * order converge on the highest one); an entry known only from its statuses sits on the
+   * timeline at its earliest status time; the first pricing seen is kept (it arrives on either
+   * the sent or the delivered webhook). Every SET reads the row as it was before the update.
    */
-  async advanceStatus(exec: DbExecutor, wamid: string, status: string, rank: number, now: number): Promise<void> {
+  async applyStatus(
+    exec: DbExecutor,
+    wamid: string,
+    change: { status: string; rank: number; waTimestamp: number; pricing: string | null },
+    now: number,
+  ): Promise<void> {
+    const { status, rank, waTimestamp, pricing } = change;
     await exec
       .updateTable('messages')
-      .set({ status, status_rank: rank, updated_at: now })
+      .set((eb) => {
+        const advances = eb('status_rank', '<', rank);
+        const pricingArrives = pricing === null ? null : eb('pricing', 'is', null);
+        return {
+          status: eb.case().when(advances).then(status).else(eb.ref('status')).end(),
+          status_rank: eb.case().when(advances).then(rank).else(eb.ref('status_rank')).end(),
+          wa_timestamp: eb
+            .case()
+            .when(eb.and([eb('type', '=', 'unknown'), eb('wa_timestamp', '>', waTimestamp)]))
+            .then(waTimestamp)
+            .else(eb.ref('wa_timestamp'))
+            .end(),
+          ...(pricing === null ? {} : { pricing: eb.fn.coalesce('pricing', eb.val(pricing)) }),
+          updated_at: eb
+            .case()
+            .when(pricingArrives ? eb.or([advances, pricingArrives]) : advances)
+            .then(now)
+            .else(eb.ref('updated_at'))
+            .end(),
+        };
+      })
       .where('wamid', '=', wamid)
-      .where('status_rank', '<', rank)
+      .where((eb) =>
+        eb.or([
+          eb('status_rank', '<', rank),
+          eb.and([eb('type', '=', 'unknown'), eb('wa_timestamp', '>', waTimestamp)]),
+          ...(pricing === null ? [] : [eb('pricing', 'is', null)]),
+        ]),
+      )
       .execute();
   },
 
@@ -56,22 +91,6 @@ export const messageRepository = {
       .updateTable('messages')
       .set({ error_code: error.code, error_title: error.title, error_details: error.details, updated_at: now })
       .where('wamid', '=', wamid)
-      .execute();
-  },
-
-  /** Pricing arrives on either the sent or the delivered webhook; the first one seen is kept. */
-  async setPricingIfAbsent(exec: DbExecutor, wamid: string, pricing: string, now: number): Promise<void> {
-    await exec.updateTable('messages').set({ pricing, updated_at: now }).where('wamid', '=', wamid).where('pricing', 'is', null).execute();
-  },
-
-  /** An entry known only from its statuses sits on the timeline at its earliest status time. */
-  async moveTimestampEarlier(exec: DbExecutor, wamid: string, waTimestamp: number): Promise<void> {
-    await exec
-      .updateTable('messages')
-      .set({ wa_timestamp: waTimestamp })
-      .where('wamid', '=', wamid)
-      .where('type', '=', 'unknown')
-      .where('wa_timestamp', '>', waTimestamp)
       .execute();
   },
 

@@ -19,12 +19,13 @@ export async function recordStatus(
   deps: TimelineDeps,
 ): Promise<boolean> {
   const now = deps.clock.now();
+  const pricing = event.pricing ? JSON.stringify(event.pricing) : null;
   const firstSeen = await messageRepository.addStatusEvent(exec, {
     wamid: event.wamid,
     status: event.rawStatus,
     wa_timestamp: event.timestamp,
     errors: event.errors.length > 0 ? JSON.stringify(event.errors) : null,
-    pricing: event.pricing ? JSON.stringify(event.pricing) : null,
+    pricing,
     received_at: now,
   });
   // Seen before: its effects were committed together with that first record.
@@ -40,13 +41,11 @@ export async function recordStatus(
       status_rank: rank,
     });
   }
-  await messageRepository.advanceStatus(exec, event.wamid, event.status, rank, now);
-  await messageRepository.moveTimestampEarlier(exec, event.wamid, event.timestamp);
+  await messageRepository.applyStatus(exec, event.wamid, { status: event.status, rank, waTimestamp: event.timestamp, pricing }, now);
   const error = event.errors[0];
   if (event.status === 'failed' && error) {
     // Kept even when a later `read` outranks the failure: the code explains what happened.
     await messageRepository.setError(exec, event.wamid, { code: error.code, title: error.title, details: error.details }, now);
   }
-  if (event.pricing) await messageRepository.setPricingIfAbsent(exec, event.wamid, JSON.stringify(event.pricing), now);
   return true;
 }
