@@ -30,10 +30,7 @@ export function createInboxWriter(database: DatabaseHandle, queue: SqlJobQueue, 
     async write(events, jobFor) {
       await database.db.transaction().execute(async (trx) => {
         const added = new Set(await inboxRepository.insertMany(trx, database.dialect, events));
-        await queue.enqueue(
-          trx,
-          events.filter((event) => added.has(event.id)).map(jobFor),
-        );
+        await queue.enqueue(trx, events.filter((event) => added.has(event.id)).map(jobFor));
       });
     },
     // PostgreSQL has a pool: nobody waits for one connection.
@@ -47,7 +44,8 @@ function sqliteInboxWriter(database: DatabaseHandle, sqlite: SQLite.Database, wa
   );
   const insertJob = sqlite.prepare(
     `INSERT INTO jobs (id, name, payload, dedupe_key, state, attempts, max_attempts, run_at, locked_until, last_error, ordering_key, created_at, updated_at)
-     VALUES (@id, @name, @payload, @dedupe_key, @state, @attempts, @max_attempts, @run_at, @locked_until, @last_error, @ordering_key, @created_at, @updated_at)`,
+     VALUES (@id, @name, @payload, @dedupe_key, @state, @attempts, @max_attempts, @run_at, @locked_until, @last_error, @ordering_key, @created_at, @updated_at)
+     ON CONFLICT (dedupe_key) DO NOTHING`,
   );
   // Writes waiting for the connection, which a worker batch may hold (see waitingForConnection).
   let waiting = 0;
