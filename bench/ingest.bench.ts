@@ -233,6 +233,21 @@ function timelineCounts(dbPath: string): { inbox: number; messages: number; pend
   }
 }
 
+/** The due pending jobs every `intervalMs`, read from the hub's SQLite file, until stopped. */
+function sampleDepths(dbPath: string, intervalMs = 20): { samples: { at: number; depth: number }[]; stop(): void } {
+  const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  const count = db.prepare("select count(*) as n from jobs where state = 'pending' and run_at <= ?");
+  const samples: { at: number; depth: number }[] = [];
+  const timer = setInterval(() => samples.push({ at: performance.now(), depth: Number((count.get(Date.now()) as { n: number }).n) }), intervalMs);
+  return {
+    samples,
+    stop: () => {
+      clearInterval(timer);
+      db.close();
+    },
+  };
+}
+
 function pendingJobs(dbPath: string): number {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
@@ -359,9 +374,17 @@ async function endToEnd(options: Options, generator: BodyGenerator, hub: Hub): P
 
   let firstAckAt: number | null = null;
   const cpuBefore = processCpuSeconds(hub.pid);
-  const ingest = await runLoad({ url, generator, connections: options.connections, amount: options.messages, serverPid: hub.pid, onFirstAck: (at) => (firstAckAt = at) });
-  const depthWhenIngestDone = await queueDepth(hub);
-  const drained = await waitForDrain(hub, options.drainTimeout);
+  // Sampled during the run: the queue may empty before autocannon reports the run as finished.
+  const depths = sampleDepths(hub.dbPath);
+  let ingest: LoadResult;
+  try {
+    ingest = await runLoad({ url, generator, connections: options.connections, amount: options.messages, serverPid: hub.pid, onFirstAck: (at) => (firstAckAt = at) });
+  } finally {
+    depths.stop();
+  }
+  const emptiedAfterLastAck = depths.samples.find((s) => s.at >= ingest.finishedAt && s.depth === 0);
+  const depthWhenIngestDone = depths.samples.find((s) => s.at >= ingest.finishedAt)?.depth ?? (await queueDepth(hub));
+  const drained = emptiedAfterLastAck ? { drainedAt: emptiedAfterLastAck.at, lastDepth: 0 } : await waitForDrain(hub, options.drainTimeout);
   const cpuAfter = processCpuSeconds(hub.pid);
   const after = timelineCounts(hub.dbPath);
   const counts = {

@@ -79,6 +79,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
   let latencies = new Float64Array(1 << 16);
   let count = 0;
   let firstAckSeen = false;
+  let lastResponseAt: number | null = null;
   const slow: { at: number; ms: number }[] = [];
   const setupRequest = (request: autocannon.Request): autocannon.Request => {
     const { body, signature } = generator.next();
@@ -100,21 +101,24 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
         requests: [{ method: 'POST', path: new URL(options.url).pathname, setupRequest }],
       },
       (error: unknown, result: autocannon.Result) => {
-        const finishedAt = performance.now();
+        // autocannon ends an `amount` run on its next one-second tick, and its own duration counts
+        // whole ticks: a run that took 3.1 s reports about 4. The last response is when it ended.
+        const finishedAt = options.amount !== undefined && lastResponseAt !== null ? lastResponseAt : performance.now();
+        const seconds = options.amount !== undefined ? (finishedAt - startedAt) / 1000 : result.duration;
         if (error) return reject(error instanceof Error ? error : new Error(String(error)));
         const wallSeconds = (finishedAt - startedAt) / 1000;
         const sorted = latencies.slice(0, count).sort();
         const statusCodes: Record<string, number> = {};
         for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statusCodes[code] = stat.count ?? 0;
         resolve({
-          seconds: result.duration,
+          seconds,
           sent: result.requests.sent,
           ok: result['2xx'],
           non2xx: result.non2xx,
           statusCodes,
           errors: result.errors,
           timeouts: result.timeouts,
-          acksPerSecond: result['2xx'] / result.duration,
+          acksPerSecond: result['2xx'] / seconds,
           p50: percentile(sorted, 50),
           p90: percentile(sorted, 90),
           p99: percentile(sorted, 99),
@@ -127,6 +131,7 @@ export function runLoad(options: LoadOptions): Promise<LoadResult> {
       },
     );
     instance.on('response', (_client: autocannon.Client, statusCode: number, _bytes: number, ms: number) => {
+      lastResponseAt = performance.now();
       if (count === latencies.length) {
         const bigger = new Float64Array(latencies.length * 2);
         bigger.set(latencies);
