@@ -74,7 +74,7 @@ function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
     ...(walSync ? { walSync } : {}),
     withoutCommitFsync: withoutCommitFsync(db, sqlite),
     close: async () => {
-      // Before the connection closes: closing, SQLite checkpoints and removes the WAL itself.
+      // The thread and its connection go first: none of it may outlive the serving connection.
       await checkpointer?.stop();
       await walSync?.close();
       await db.destroy();
