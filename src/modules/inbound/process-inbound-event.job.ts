@@ -26,13 +26,10 @@ export const PROCESS_INBOUND_EVENT = 'inbound.process';
 
 /**
  * The job that processes one stored webhook body. It carries no unique key (a body is stored once,
- * and only then gets its job: InboxWriter); erasure and retention find it by its payload, which
- * is exactly `inboundJobPayload(eventId)`.
+ * and only then gets its job: InboxWriter); erasure and retention find it by its stored payload,
+ * which is exactly `{"eventId":"…"}` (SqlJobQueue stores `JSON.stringify(payload)`).
  */
 export const inboundJob = (eventId: string): NewJob => ({ name: PROCESS_INBOUND_EVENT, payload: { eventId } });
-
-/** The stored payload of `inboundJob(eventId)` (SqlJobQueue stores `JSON.stringify(payload)`). */
-export const inboundJobPayload = (eventId: string): string => JSON.stringify({ eventId });
 
 /** Meta's error for a marketing message to a user who stopped them. */
 const META_USER_STOPPED_MARKETING = 131050;

@@ -53,7 +53,7 @@ const JOB_KEYS = { media: 'media.download', markRead: 'outbound.mark_read' } as 
 
 /**
  * The processing jobs of these stored webhook bodies, done ones included. They carry no unique
- * key; their payload is exactly `{"eventId":"…"}` (the inbound module's inboundJobPayload, not
+ * key; their payload is exactly `{"eventId":"…"}` (the inbound module's `inboundJob`, not
  * imported: inbound depends on this module).
  */
 async function inboundJobIdsOf(exec: DbExecutor, eventIds: string[]): Promise<string[]> {

@@ -96,7 +96,7 @@ export async function purgeOlderThan(exec: DbExecutor, options: { days: number; 
       .deleteFrom('inbox_events')
       .where('received_at', '<', cutoff)
       // A body whose processing job has not run stays. The job's payload is exactly
-      // `{"eventId":"…"}` (inboundJobPayload); compared as a whole, the waiting jobs are read once.
+      // `{"eventId":"…"}` (inbound's `inboundJob`); compared as a whole, the waiting jobs are read once.
       .where(
         sql<string>`${sql.lit('{"eventId":"')} || inbox_events.id || ${sql.lit('"}')}`,
         'not in',
