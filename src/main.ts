@@ -49,12 +49,13 @@ export type Storage = {
   ids: IdGenerator;
 };
 
-export async function openStorage(config: StorageConfig, log: Logger): Promise<Storage> {
+/** `serving`: a long-running process (serve, worker), whose SQLite checkpoints go to a thread; a one-off command needs none. */
+export async function openStorage(config: StorageConfig, log: Logger, options: { serving?: boolean } = {}): Promise<Storage> {
   const database = connectDatabase(config.DATABASE_URL, {
     onConnectionError: (error) => log.warn({ err: error }, 'a database connection was lost; the pool replaces it'),
-    checkpointInBackground: {
-      onError: (error) => log.error({ err: error }, 'the WAL checkpoint thread failed; the connection checkpoints for itself again'),
-    },
+    ...(options.serving
+      ? { checkpointInBackground: { onError: (error: Error) => log.error({ err: error }, 'the WAL checkpoint thread failed; the connection checkpoints for itself again') } }
+      : {}),
   });
   const applied = await migrateToLatest(database.db);
   if (applied.length > 0) log.info({ migrations: applied }, 'database migrated');
@@ -97,7 +98,7 @@ export type Switchboard = {
 
 /** Builds every part without starting any: tests drive `app.inject()`, `worker.drain()` and `sender.drain()` directly. */
 export async function createSwitchboard(config: Config, log: Logger, roles: { http: boolean; worker: boolean }): Promise<Switchboard> {
-  const storage = await openStorage(config, log);
+  const storage = await openStorage(config, log, { serving: true });
   const { database, queue, clock, ids } = storage;
   const db = database.db;
   if (config.AUTOMATION_RULES_FILE) {

@@ -39,22 +39,25 @@ export class WalCheckpointer {
     // The thread must not keep a process alive that is otherwise done.
     this.worker.unref();
     this.worker.on('error', (error) => {
-      if (this.stopped) return;
-      this.stopped = true;
-      this.sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
-      options.onError?.(error);
+      if (this.handBack()) options.onError?.(error);
     });
   }
 
   /** Stops the thread; the connection checkpoints for itself again (and on close, as SQLite does). */
   async stop(): Promise<void> {
-    if (this.stopped) return;
-    this.stopped = true;
-    this.sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+    if (!this.handBack()) return;
     // Referenced again until it has exited, or a process with nothing else to do would end first.
     this.worker.ref();
     this.worker.postMessage('stop');
     await this.exited;
+  }
+
+  /** Gives checkpoints back to the serving connection, once; false when that was done already. */
+  private handBack(): boolean {
+    if (this.stopped) return false;
+    this.stopped = true;
+    this.sqlite.pragma(`wal_autocheckpoint = ${SQLITE_DEFAULT_AUTOCHECKPOINT}`);
+    return true;
   }
 }
 
