@@ -214,6 +214,9 @@ async function waitForDrain(hub: Server, timeoutSeconds: number, intervalMs = 50
   return { drainedAt: null, lastDepth };
 }
 
+// Due ones only: a periodic job's next run (the hourly prune) waits for its time. Like /metrics' queue depth.
+const DUE_PENDING_JOBS = "select count(*) as n from jobs where state = 'pending' and run_at <= ?";
+
 /** Counts rows in the hub's SQLite file through a read-only connection (WAL readers do not block the writer). */
 function timelineCounts(dbPath: string): { inbox: number; messages: number; pending: number; done: number; dead: number; deadLetters: number } {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -222,8 +225,7 @@ function timelineCounts(dbPath: string): { inbox: number; messages: number; pend
     return {
       inbox: one('select count(*) as n from inbox_events'),
       messages: one('select count(*) as n from messages'),
-      // Due ones only: a periodic job's next run (the hourly prune) waits for its time.
-      pending: one("select count(*) as n from jobs where state = 'pending' and run_at <= ?", Date.now()),
+      pending: one(DUE_PENDING_JOBS, Date.now()),
       done: one("select count(*) as n from jobs where state = 'done'"),
       dead: one("select count(*) as n from jobs where state = 'dead'"),
       deadLetters: one('select count(*) as n from dead_letters'),
@@ -236,7 +238,7 @@ function timelineCounts(dbPath: string): { inbox: number; messages: number; pend
 /** The due pending jobs every `intervalMs`, read from the hub's SQLite file, until stopped. */
 function sampleDepths(dbPath: string, intervalMs = 20): { samples: { at: number; depth: number }[]; stop(): void } {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
-  const count = db.prepare("select count(*) as n from jobs where state = 'pending' and run_at <= ?");
+  const count = db.prepare(DUE_PENDING_JOBS);
   const samples: { at: number; depth: number }[] = [];
   const timer = setInterval(() => samples.push({ at: performance.now(), depth: Number((count.get(Date.now()) as { n: number }).n) }), intervalMs);
   return {
@@ -251,7 +253,7 @@ function sampleDepths(dbPath: string, intervalMs = 20): { samples: { at: number;
 function pendingJobs(dbPath: string): number {
   const db = new Database(dbPath, { readonly: true, fileMustExist: true });
   try {
-    return Number((db.prepare("select count(*) as n from jobs where state = 'pending' and run_at <= ?").get(Date.now()) as { n: number }).n);
+    return Number((db.prepare(DUE_PENDING_JOBS).get(Date.now()) as { n: number }).n);
   } finally {
     db.close();
   }
