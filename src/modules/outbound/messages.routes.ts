@@ -3,11 +3,10 @@ import { z } from 'zod';
 import type { Db } from '../../db/database.js';
 import { ErrorResponse } from '../../http/error.schema.js';
 import { replyError } from '../../http/reply-error.js';
-import { findEntry } from '../timeline/index.js';
 import { OutboundRequest } from './core/outbound-request.js';
-import { messageView } from './message-view.js';
 import { outboxRepository } from './outbox.repository.js';
 import { queueMessage, type QueueMessageDeps } from './queue-message.js';
+import { readMessageView } from './read-message-view.js';
 
 const MessageResponse = z.object({
   id: z.string(),
@@ -58,9 +57,9 @@ export const messagesRoutes: FastifyPluginAsyncZod<{ db: Db; deps: QueueMessageD
       },
     },
     async (request, reply) => {
-      const row = await outboxRepository.findById(db, request.params.id);
-      if (!row) return replyError(reply, { code: 'MESSAGE_NOT_FOUND', message: `No message ${request.params.id}.` });
-      return messageView(row, await findEntry(db, row.id));
+      const message = await readMessageView(db, (exec) => outboxRepository.findById(exec, request.params.id));
+      if (!message) return replyError(reply, { code: 'MESSAGE_NOT_FOUND', message: `No message ${request.params.id}.` });
+      return message;
     },
   );
 };

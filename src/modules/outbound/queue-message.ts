@@ -11,11 +11,12 @@ import { contactRepository, findOrCreateContactByBsuid, findOrCreateContactByPho
 import type { BusinessNumber, NumberDirectory } from '../numbers/index.js';
 import { reapplyErasureTombstone } from '../privacy/index.js';
 import { prepareTemplateSend } from '../templates/index.js';
-import { findEntry, lastInboundAt, lastInboundNumber, recordOutboundQueued } from '../timeline/index.js';
+import { lastInboundAt, lastInboundNumber, recordOutboundQueued } from '../timeline/index.js';
 import { messageCategory, timelineText, toGraphMessage, type OutboundRequest } from './core/outbound-request.js';
 import { needsServiceWindow, serviceWindow } from './core/service-window.js';
 import { messageView, type MessageView } from './message-view.js';
 import { outboxRepository, type OutboxRow } from './outbox.repository.js';
+import { readMessageView } from './read-message-view.js';
 
 export type QueueMessageDeps = {
   db: Db;
@@ -100,8 +101,8 @@ function recipientOf(contact: Contact): { recipient: string; kind: 'phone' | 'bs
 
 async function findByKey(request: OutboundRequest, deps: QueueMessageDeps): Promise<MessageView | undefined> {
   if (request.idempotencyKey === undefined) return undefined;
-  const row = await outboxRepository.findByIdempotencyKey(deps.db, request.idempotencyKey);
-  return row && messageView(row, await findEntry(deps.db, row.id));
+  const key = request.idempotencyKey;
+  return readMessageView(deps.db, (exec) => outboxRepository.findByIdempotencyKey(exec, key));
 }
 
 /**
