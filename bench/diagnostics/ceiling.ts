@@ -28,6 +28,8 @@ const servers: { name: string; args: string[]; extra: Record<string, string>; re
   { name: 'express baseline (express.json, 200)', args: ['--import', 'tsx', 'bench/baseline-express.ts'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
   { name: 'bare fastify (raw buffer, 200)', args: ['bench/diagnostics/ceiling-fastify.mjs'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
   { name: 'fastify + HMAC + JSON.parse + sha256', args: ['bench/diagnostics/ceiling-fastify.mjs'], extra: { CEILING_WORK: 'verify' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
+  { name: 'bare node:http (200)', args: ['bench/diagnostics/ceiling-node.mjs'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
+  { name: 'node:http + HMAC + JSON.parse + sha256', args: ['bench/diagnostics/ceiling-node.mjs'], extra: { CEILING_WORK: 'verify' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
 ];
 
 try {
