@@ -221,7 +221,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     // The worker too: the send's domain events (the inbox's live update among them) run at once, not at its next poll.
     onQueued: () => {
       sender?.notify();
-      queue.notify();
+      queue.announceEnqueued();
     },
     consentPolicy,
     privacySalt,
@@ -295,7 +295,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         publish,
         automation: automationDeps,
         // Events an API change published (a lead created in the CRM) run at once, not at the worker's next poll.
-        onChangeAnswered: () => queue.notify(),
+        // Only if the request enqueued any: a webhook (which wakes the worker itself) or a read-only POST wakes nobody.
+        onChangeAnswered: () => queue.announceEnqueued(),
         crm: { ...crm.routes, webhook: crm.webhook },
         inbox: {
           auth: {

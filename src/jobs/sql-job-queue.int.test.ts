@@ -209,6 +209,98 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     }
   });
 
+  describe('wake-ups', () => {
+    const until = async (done: () => Promise<boolean>) => {
+      const deadline = Date.now() + 5_000;
+      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    };
+    /** A lease job that records its runs; with a poll of a minute, only a wake-up can run it soon. */
+    const leaseRecorder = (runs: string[]): JobDefinition => ({
+      name: 'test.leased-wake',
+      mode: 'lease',
+      payload: z.object({ key: z.string() }),
+      async handle(payload) {
+        runs.push((payload as { key: string }).key);
+      },
+    });
+    const countingQueue = () => {
+      const counted = new SqlJobQueue(database.db, database.dialect, clock, uuidGenerator, 3);
+      const calls = { batches: [] as number[], leaseClaims: 0 };
+      const runBatch = counted.runBatch.bind(counted);
+      counted.runBatch = async (...args) => {
+        const ran = await runBatch(...args);
+        calls.batches.push(ran);
+        return ran;
+      };
+      const claimLeased = counted.claimLeased.bind(counted);
+      counted.claimLeased = async (...args) => {
+        calls.leaseClaims++;
+        return claimLeased(...args);
+      };
+      return { counted, calls };
+    };
+
+    it('a burst of jobs is one batch, without a claim that finds nothing after it, and does not wake the lease loop', async () => {
+      const { counted, calls } = countingQueue();
+      const w = new Worker(counted, [recordingJob(), leaseRecorder([])], { batchSize: 10, pollIntervalMs: 60_000, clock, log });
+      w.start();
+      try {
+        await until(async () => calls.batches.length === 1 && calls.leaseClaims === 1);
+        expect(calls).toEqual({ batches: [0], leaseClaims: 1 });
+        await counted.enqueue(database.db, ['a', 'b', 'c'].map((key) => ({ name: 'test.record', payload: { key } })));
+        counted.notify();
+        await until(async () => (await effects()).length === 3);
+        await new Promise((r) => setTimeout(r, 50));
+        expect(calls).toEqual({ batches: [0, 3], leaseClaims: 1 });
+      } finally {
+        await w.stop();
+      }
+    });
+
+    it("runs the lease jobs that a batch's handlers enqueue at once, not at the next poll", async () => {
+      const runs: string[] = [];
+      const { counted } = countingQueue();
+      // Two steps, so that the lease job is enqueued by a batch that nobody notified about.
+      const step = (name: string, next: string): JobDefinition => ({
+        name,
+        payload: z.object({ key: z.string() }),
+        async handle(payload, { trx }) {
+          await counted.enqueue(trx, [{ name: next, payload }]);
+        },
+      });
+      const definitions = [step('test.fan-out', 'test.fan-out-2'), step('test.fan-out-2', 'test.leased-wake'), leaseRecorder(runs)];
+      const w = new Worker(counted, definitions, { batchSize: 10, pollIntervalMs: 60_000, clock, log });
+      w.start();
+      try {
+        await counted.enqueue(database.db, [{ name: 'test.fan-out', payload: { key: 'x' } }]);
+        counted.notify();
+        await until(async () => runs.length === 1);
+        expect(runs).toEqual(['x']);
+      } finally {
+        await w.stop();
+      }
+    });
+
+    it('wakes every loop when told of work it did not enqueue (a revived dead letter)', async () => {
+      const runs: string[] = [];
+      const w = new Worker(queue, [recordingJob(), leaseRecorder(runs)], { batchSize: 10, pollIntervalMs: 60_000, clock, log });
+      w.start();
+      try {
+        // Written by another process: this queue has nothing to announce.
+        const other = new SqlJobQueue(database.db, database.dialect, clock, uuidGenerator, 3);
+        await other.enqueue(database.db, [
+          { name: 'test.record', payload: { key: 'r' } },
+          { name: 'test.leased-wake', payload: { key: 'l' } },
+        ]);
+        queue.notify();
+        await until(async () => runs.length === 1 && (await effects()).length === 1);
+        expect({ runs, effects: await effects() }).toEqual({ runs: ['l'], effects: ['r'] });
+      } finally {
+        await w.stop();
+      }
+    });
+  });
+
   describe('lease jobs', () => {
     /** A job that runs outside a transaction (as a download would) and records its runs. */
     function leasedJob(runs: string[], failFor: Set<string> = new Set()): JobDefinition<z.ZodObject<{ key: z.ZodString }>> {

@@ -55,6 +55,8 @@ export type BatchOptions = {
  */
 export class SqlJobQueue {
   private readonly wakeups = new EventEmitter();
+  /** Names of the jobs this process added since it last told its workers (see `notify`). */
+  private readonly unannounced = new Set<string>();
 
   constructor(
     readonly database: Db,
@@ -66,6 +68,7 @@ export class SqlJobQueue {
 
   /** The row a new job is stored as. */
   newRow(job: NewJob, now: number): JobRow {
+    this.unannounced.add(job.name);
     return {
       id: this.ids.next(),
       name: job.name,
@@ -98,12 +101,33 @@ export class SqlJobQueue {
     }
   }
 
-  /** Tells in-process workers that work is waiting (call after the enqueueing transaction commits). */
-  notify(): void {
-    this.wakeups.emit('enqueued');
+  /**
+   * Tells in-process workers that work is waiting (call after the enqueueing transaction commits).
+   * They hear the names of the jobs this process added since the last call, so a worker wakes
+   * only the loop that runs them. `committed` names the jobs the caller knows it just committed:
+   * another call may have announced them already (rows are built before their transaction).
+   * When nothing is named at all (a dead letter revived by UPDATE, a caller that knows of work
+   * some other way), they hear `null` and look for any.
+   */
+  notify(committed: readonly string[] = []): void {
+    for (const name of committed) this.unannounced.add(name);
+    const names = this.unannounced.size > 0 ? new Set(this.unannounced) : null;
+    this.unannounced.clear();
+    this.wakeups.emit('enqueued', names);
   }
 
-  onEnqueued(listener: () => void): () => void {
+  /**
+   * Like `notify`, but only when this process added jobs since the last call: a worker calls it
+   * after each batch, whose handlers may have enqueued follow-up jobs, and the API after each
+   * change. On PostgreSQL a concurrent `notify` may have announced (and a worker looked for) jobs
+   * whose transaction had not committed yet: like other processes' jobs, they are then found at
+   * the worker's next poll. Wake-ups save time; the polls guarantee progress.
+   */
+  announceEnqueued(): void {
+    if (this.unannounced.size > 0) this.notify();
+  }
+
+  onEnqueued(listener: (names: ReadonlySet<string> | null) => void): () => void {
     this.wakeups.on('enqueued', listener);
     return () => this.wakeups.off('enqueued', listener);
   }

@@ -70,14 +70,26 @@ export class Worker {
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
     this.claimSize = options.batchSize;
     const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
-    this.loop = new PollingLoop(() => this.runTransactional(), options.pollIntervalMs, onError);
-    this.leasedLoop = new PollingLoop(() => this.startLeased(), options.pollIntervalMs, onError);
+    this.loop = new PollingLoop(() => this.transactionalRound(), options.pollIntervalMs, onError);
+    // Claiming fewer lease jobs than there was room for means none other is due: wait to be told.
+    this.leasedLoop = new PollingLoop(
+      async () => {
+        const room = this.leasedRoom();
+        const started = await this.startLeased();
+        return started === room ? started : 0;
+      },
+      options.pollIntervalMs,
+      onError,
+    );
   }
 
   start(): void {
-    this.unsubscribe ??= this.queue.onEnqueued(() => {
-      this.loop.notify();
-      this.leasedLoop.notify();
+    const transactional = new Set(this.namesOf('transaction'));
+    const leased = new Set(this.namesOf('lease'));
+    // Each loop wakes for its own jobs only: a claim that finds nothing still costs a transaction.
+    this.unsubscribe ??= this.queue.onEnqueued((names) => {
+      if (names === null || [...names].some((name) => transactional.has(name))) this.loop.notify();
+      if (names === null || [...names].some((name) => leased.has(name))) this.leasedLoop.notify();
     });
     this.loop.start();
     this.leasedLoop.start();
@@ -122,7 +134,23 @@ export class Worker {
     return [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
   }
 
-  private async runTransactional(): Promise<number> {
+  /**
+   * One round of the transactional loop; a non-zero answer makes the loop look again at once.
+   * A batch that was full or cut short left due jobs behind. One that ran all it claimed, and
+   * claimed less than it could, left nothing due but what was enqueued since: jobs its own
+   * handlers added, which it announces here (the loop hears it on its way to sleep, and the
+   * lease loop hears of lease jobs at once instead of at its next poll), and jobs others added,
+   * who notify. So a burst does not end with a claim that finds nothing.
+   */
+  private async transactionalRound(): Promise<number> {
+    const limit = this.claimSize;
+    let claimed = 0;
+    const processed = await this.runTransactional((outcome) => (claimed = outcome.claimed));
+    this.queue.announceEnqueued();
+    return claimed === limit || processed < claimed ? processed : 0;
+  }
+
+  private async runTransactional(onEnd?: (outcome: { claimed: number; processed: number }) => void): Promise<number> {
     const names = this.namesOf('transaction');
     if (names.length === 0) return 0;
     return this.queue.runBatch(
@@ -137,15 +165,22 @@ export class Worker {
         budgetMs: this.options.batchBudgetMs ?? 20,
         ...(this.options.shouldYield ? { shouldYield: this.options.shouldYield } : {}),
         ...(this.options.batchConnection ? { connection: this.options.batchConnection } : {}),
-        onEnd: ({ claimed, processed }) => this.adaptClaimSize(claimed, processed),
+        onEnd: (outcome) => {
+          this.adaptClaimSize(outcome.claimed, outcome.processed);
+          onEnd?.(outcome);
+        },
       },
     );
+  }
+
+  private leasedRoom(): number {
+    return (this.options.leasedBatchSize ?? 8) - this.inFlight.size;
   }
 
   /** Claims lease jobs up to the free capacity and starts them; each one's end makes room for the next. */
   private async startLeased(): Promise<number> {
     const names = this.namesOf('lease');
-    const capacity = (this.options.leasedBatchSize ?? 8) - this.inFlight.size;
+    const capacity = this.leasedRoom();
     if (names.length === 0 || capacity <= 0) return 0;
     const leaseMs = Math.max(...names.map((n) => this.definitions.get(n)?.leaseMs ?? 5 * 60_000));
     const jobs = await this.queue.claimLeased(capacity, names, leaseMs);

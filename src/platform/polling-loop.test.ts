@@ -55,4 +55,21 @@ describe('PollingLoop', () => {
     await until(() => rounds === 2);
     await loop.stop();
   });
+
+  it('lets the event loop run between rounds that find nothing but keep being told of work', async () => {
+    let rounds = 0;
+    let roundWhenTimerRan = -1;
+    let loop: PollingLoop | null = null;
+    loop = new PollingLoop(async () => {
+      rounds++;
+      if (rounds < 2_000) loop!.notify();
+      return 0;
+    }, 60_000, () => undefined);
+    setImmediate(() => (roundWhenTimerRan = rounds));
+    loop.start();
+    await until(() => rounds === 2_000);
+    await loop.stop();
+    expect(roundWhenTimerRan).toBeGreaterThan(0);
+    expect(roundWhenTimerRan).toBeLessThan(10);
+  });
 });

@@ -54,6 +54,8 @@ export class PollingLoop {
   private async idle(): Promise<void> {
     if (this.notifiedWhileBusy) {
       this.notifiedWhileBusy = false;
+      // Rounds that each find nothing but are told of new work must not starve the event loop either.
+      await yieldToEventLoop();
       return;
     }
     // A plain timer and callback: an aborted sleep would build an AbortError for every wake-up,

@@ -9,7 +9,7 @@ import type { IdGenerator } from '../../platform/ids.js';
 import { parseWebhookEnvelope } from './core/parse-webhook.js';
 import type { InboxEvent } from './inbox.repository.js';
 import { createInboxWriter } from './inbox-writer.js';
-import { inboundJob } from './process-inbound-event.job.js';
+import { inboundJob, PROCESS_INBOUND_EVENT } from './process-inbound-event.job.js';
 import { isValidSignature } from './webhook-signature.js';
 
 export type IngestDeps = {
@@ -51,7 +51,7 @@ export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
     // A redelivered body is never processed twice: it is keyed by its hash in the inbox, and only
     // a body new to the inbox gets its job (InboxWriter).
     await writer.write(unique, (event) => inboundJob(event.id));
-    deps.queue.notify();
+    deps.queue.notify([PROCESS_INBOUND_EVENT]);
     return events.map(() => undefined);
   }, BATCHES);
 
