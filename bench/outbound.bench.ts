@@ -148,7 +148,7 @@ function nodeCommand(options: Options, nodeArgs: string[]): { command: string; a
 /** Our environment minus anything that would change how node or the hub runs (the hub's own settings are given explicitly). */
 function childEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env };
-  const hubSettings = /^(NODE_OPTIONS|npm_.*|DATABASE_URL|PORT|HOST|REDIS_URL|LOG_LEVEL|META_APP_SECRET|DEFAULT_REGION|MEDIA_DIR|MARK_INBOUND_AS_READ|WORKER_BATCH_SIZE|JOB_MAX_ATTEMPTS|WEBHOOK_BODY_LIMIT_BYTES|WHATSAPP_.*|GRAPH_API_.*|OUTBOUND_.*|SWITCHBOARD_.*)$/;
+  const hubSettings = /^(NODE_OPTIONS|npm_.*|DATABASE_URL|PORT|HOST|REDIS_URL|LOG_LEVEL|META_APP_SECRET|DEFAULT_REGION|MEDIA_DIR|MARK_INBOUND_AS_READ|WORKER_.*|JOB_MAX_ATTEMPTS|WEBHOOK_BODY_LIMIT_BYTES|WHATSAPP_.*|GRAPH_API_.*|OUTBOUND_.*|SWITCHBOARD_.*)$/;
   for (const key of Object.keys(env)) if (hubSettings.test(key)) delete env[key];
   return { ...env, ...extra };
 }

@@ -260,6 +260,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         ],
         {
         batchSize: config.WORKER_BATCH_SIZE,
+        gatherMs: config.WORKER_GATHER_MS,
         pollIntervalMs: 500,
         // SQLite has one connection: webhooks waiting to be written end a worker batch early, and
         // a batch's commit (redone after a power cut, never lost to a crash) does not wait for fsync.

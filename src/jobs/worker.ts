@@ -31,6 +31,11 @@ export type WorkerOptions = {
   leasedBatchSize?: number;
   /** How often to look for due jobs when nothing wakes the worker (other processes, retries). */
   pollIntervalMs: number;
+  /**
+   * How long an idle worker, woken by new jobs, waits before it claims them (default 0), so that
+   * jobs arriving a few milliseconds apart share one batch (PollingLoop `gatherMs`).
+   */
+  gatherMs?: number;
   clock: Clock;
   log: Logger;
   random?: () => number;
@@ -70,7 +75,7 @@ export class Worker {
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
     this.claimSize = options.batchSize;
     const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
-    this.loop = new PollingLoop(() => this.transactionalRound(), options.pollIntervalMs, onError);
+    this.loop = new PollingLoop(() => this.transactionalRound(), options.pollIntervalMs, onError, options.gatherMs ?? 0);
     // Claiming fewer lease jobs than there was room for means none other is due: wait to be told.
     this.leasedLoop = new PollingLoop(
       async () => {

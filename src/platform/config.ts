@@ -52,6 +52,8 @@ const ConfigFields = z.object({
   DEFAULT_REGION: IsoRegion.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  /** An idle worker woken by new jobs waits this long before claiming them, so that a trickle is taken in batches. */
+  WORKER_GATHER_MS: z.coerce.number().int().min(0).max(1000).default(5),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Finished jobs are deleted this long after they ran (hourly); dead ones stay for `switchboard dlq`. */
   JOB_KEEP_DONE_HOURS: z.coerce.number().int().min(2).max(24 * 365).default(7 * 24),

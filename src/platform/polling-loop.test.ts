@@ -72,4 +72,41 @@ describe('PollingLoop', () => {
     expect(roundWhenTimerRan).toBeGreaterThan(0);
     expect(roundWhenTimerRan).toBeLessThan(10);
   });
+
+  it('with gatherMs, takes work notified a few ms apart in one round', async () => {
+    let waiting = 0;
+    const taken: number[] = [];
+    const loop = new PollingLoop(async () => {
+      const n = waiting;
+      waiting = 0;
+      if (n > 0) taken.push(n);
+      return n;
+    }, 60_000, () => undefined, 50);
+    loop.start();
+    await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 3; i++) {
+      waiting++;
+      loop.notify();
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => taken.length > 0);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(taken).toEqual([3]);
+    await loop.stop();
+  });
+
+  it('stops at once while gathering', async () => {
+    let rounds = 0;
+    const loop = new PollingLoop(async () => {
+      rounds++;
+      return 0;
+    }, 60_000, () => undefined, 60_000);
+    loop.start();
+    await until(() => rounds === 1);
+    loop.notify();
+    const started = Date.now();
+    await loop.stop();
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(rounds).toBe(1);
+  });
 });
