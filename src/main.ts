@@ -210,7 +210,10 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const queueDeps: QueueMessageDeps = {
     db,
     // API requests that arrive together share one commit (one fsync on SQLite).
-    transactions: new GroupTransaction(db),
+    transactions: new GroupTransaction(
+      db,
+      database.withoutCommitFsync && database.walSync ? { commitOffLoop: { connection: database.withoutCommitFsync, synced: () => database.walSync!.sync() } } : {},
+    ),
     clock,
     ids,
     numbers,

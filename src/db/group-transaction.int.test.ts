@@ -1,6 +1,10 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/test-databases.js';
 import { AppError, err, ok } from '../platform/errors.js';
+import { connectDatabase, migrateToLatest, type DatabaseHandle } from './connect.js';
 import { GroupTransaction } from './group-transaction.js';
 
 describe.each(DIALECTS)('GroupTransaction on %s', (dialect) => {
@@ -72,5 +76,78 @@ describe.each(DIALECTS)('GroupTransaction on %s', (dialect) => {
     expect(outcomes[0]).toEqual({ status: 'fulfilled', value: ok(1) });
     expect(outcomes[1]!.status).toBe('rejected');
     expect(await ids()).toEqual(['first']);
+  });
+});
+
+/** SQLite file, as `serve` runs it: the commit skips its fsync, which runs off the event loop before anyone is answered. */
+describe('GroupTransaction committing off the event loop', () => {
+  let dir: string;
+  let handle: DatabaseHandle;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'switchboard-group-'));
+    handle = connectDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
+    await migrateToLatest(handle.db);
+  });
+  afterEach(async () => {
+    await handle.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const NORMAL = 1;
+  const FULL = 2;
+  const level = () => Number(handle.sqlite!.pragma('synchronous', { simple: true }));
+  const insert = (id: string) => async (trx: Parameters<Parameters<GroupTransaction['run']>[0]>[0]) => {
+    await trx.insertInto('inbox_events').values({ id, received_at: 0, body: '{}', fields: '' }).execute();
+  };
+  const stored = async () => (await handle.db.selectFrom('inbox_events').select('id').orderBy('id').execute()).map((r) => r.id);
+
+  it('answers only once the fsync is done; the commit itself ran at synchronous=NORMAL and FULL is back', async () => {
+    let releaseSync: () => void = () => undefined;
+    const syncs: number[] = [];
+    const group = new GroupTransaction(handle.db, {
+      commitOffLoop: {
+        connection: handle.withoutCommitFsync!,
+        synced: () => {
+          syncs.push(level());
+          return new Promise<void>((resolve) => (releaseSync = resolve));
+        },
+      },
+    });
+    const levels: number[] = [];
+    let answered = false;
+    const request = group
+      .run(async (trx) => {
+        levels.push(level());
+        await insert('a')(trx);
+        return ok('a');
+      })
+      .then((result) => {
+        answered = true;
+        return result;
+      });
+    while (syncs.length === 0) await new Promise((r) => setTimeout(r, 1));
+    // Committed (visible to others) but not answered while the disk works.
+    expect(await stored()).toEqual(['a']);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBe(false);
+    releaseSync();
+    expect(await request).toEqual(ok('a'));
+    expect({ levels, syncs, now: level() }).toEqual({ levels: [NORMAL], syncs: [FULL], now: FULL });
+  });
+
+  it("gives every request of the group the fsync's error", async () => {
+    const group = new GroupTransaction(handle.db, {
+      commitOffLoop: { connection: handle.withoutCommitFsync!, synced: () => Promise.reject(new Error('EIO: the disk failed')) },
+    });
+    const outcomes = await Promise.allSettled(['a', 'b'].map((id) => group.run(async (trx) => (await insert(id)(trx), ok(id)))));
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect(level()).toBe(FULL);
+  });
+
+  it('with the real WalSync: concurrent requests commit and are answered', async () => {
+    const group = new GroupTransaction(handle.db, { commitOffLoop: { connection: handle.withoutCommitFsync!, synced: () => handle.walSync!.sync() } });
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => group.run(async (trx) => (await insert(`r${String(i).padStart(2, '0')}`)(trx), ok(i)))));
+    expect(results).toEqual(Array.from({ length: 30 }, (_, i) => ok(i)));
+    expect(await stored()).toHaveLength(30);
   });
 });

@@ -15,14 +15,28 @@ type Outcome = { threw: false; result: Result<unknown, unknown> } | { threw: tru
  * savepoint and changes nothing; the others commit. Should the commit itself fail, every request
  * of the group gets the error, and none of them changed anything.
  */
+export type GroupTransactionOptions = {
+  maxGroupSize?: number;
+  /**
+   * SQLite: commit without fsync on the connection (`DatabaseHandle.withoutCommitFsync`), then
+   * await `synced` (`WalSync.sync`, an fsync of the WAL on the thread pool) before any request
+   * is answered. As durable as a synchronous commit when the answers go out, but the event loop
+   * keeps serving while the disk works, instead of sitting in the commit's fsync. Should the
+   * fsync fail, every request of the group gets the error, although its change is committed (the
+   * disk is failing; the webhook path behaves the same).
+   */
+  commitOffLoop?: { connection: <T>(work: (db: Db) => Promise<T>) => Promise<T>; synced: () => Promise<void> };
+};
+
 export class GroupTransaction {
   private readonly committer: GroupCommitter<Work, Outcome>;
 
   constructor(
     private readonly db: Db,
-    maxGroupSize = 256,
+    private readonly options: GroupTransactionOptions = {},
   ) {
-    this.committer = new GroupCommitter((works) => this.runGroup(works), { maxBatchSize: maxGroupSize });
+    // Off the loop, the next group is written while the one before waits for its fsync (WalSync lets them share the next).
+    this.committer = new GroupCommitter((works) => this.runGroup(works), { maxBatchSize: options.maxGroupSize ?? 256, maxInFlight: options.commitOffLoop ? 2 : 1 });
   }
 
   async run<T, E>(work: (trx: Transaction<Database>) => Promise<Result<T, E>>): Promise<Result<T, E>> {
@@ -32,7 +46,15 @@ export class GroupTransaction {
   }
 
   private async runGroup(works: Work[]): Promise<Outcome[]> {
-    const trx = await this.db.startTransaction().execute();
+    const offLoop = this.options.commitOffLoop;
+    if (!offLoop) return this.runGroupOn(this.db, works);
+    const outcomes = await offLoop.connection((db) => this.runGroupOn(db, works));
+    await offLoop.synced();
+    return outcomes;
+  }
+
+  private async runGroupOn(db: Db, works: Work[]): Promise<Outcome[]> {
+    const trx = await db.startTransaction().execute();
     const outcomes: Outcome[] = [];
     try {
       for (const [index, work] of works.entries()) {
