@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { getCountries, getExampleNumber, type CountryCode } from 'libphonenumber-js/max';
 import examples from 'libphonenumber-js/mobile/examples';
 import { describe, expect, it } from 'vitest';
-import { normalisePhone, phoneFromWaId, phoneMatchKey, phoneVariants } from './phone.js';
+import { normalisePhone, normalisePhoneUncached, phoneFromWaId, phoneMatchKey, phoneVariants } from './phone.js';
 
 const e164Of = (input: string, region?: string): string => {
   const r = normalisePhone(input, region);
@@ -387,5 +387,37 @@ describe('properties', () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe('normalisePhone remembers recent inputs', () => {
+  const anyInput = fc.oneof(
+    formattedExample.map(({ input, region }) => ({ input, region })),
+    fc.record({ input: fc.string({ maxLength: 20 }), region: fc.constantFrom(undefined, 'US', 'BR', 'DE') }),
+    fc.record({ input: fc.stringMatching(/^\+?[\d ()-]{0,18}$/), region: fc.constantFrom(undefined, 'US', 'MX', 'AR') }),
+  );
+
+  it('answers what parsing answers, the first time and every time after', () => {
+    fc.assert(
+      fc.property(anyInput, ({ input, region }) => {
+        const expected = normalisePhoneUncached(input, region);
+        expect(normalisePhone(input, region)).toEqual(expected);
+        expect(normalisePhone(input, region)).toEqual(expected);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('keys on the region too: a national number read for one country is not reused for another', () => {
+    expect(e164Of('(415) 555-2671', 'US')).toBe('+14155552671');
+    expect(normalisePhone('(415) 555-2671').ok).toBe(false);
+    expect(e164Of('091-2345-678', 'TW')).toBe('+886912345678');
+    expect(normalisePhone('091-2345-678', 'JP').ok).toBe(false);
+  });
+
+  it('hands out results that no caller can change for the next one', () => {
+    const first = normalisePhone('+14155552671');
+    expect(() => Object.assign(first, { e164: '+10000000000' })).toThrow(TypeError);
+    expect(normalisePhone('+14155552671')).toMatchObject({ ok: true, e164: '+14155552671' });
   });
 });

@@ -59,6 +59,26 @@ const invalid = (message: string): NormalisePhoneResult => ({ ok: false, code: '
  */
 export function normalisePhone(input: string, defaultRegion?: string): NormalisePhoneResult {
   if (typeof input !== 'string') return invalid('Phone number must be text.');
+  const key = `${defaultRegion ?? ''}|${input}`;
+  const known = recent.get(key);
+  if (known) return known;
+  const result: NormalisePhoneResult = Object.freeze(normalisePhoneUncached(input, defaultRegion));
+  if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value!);
+  recent.set(key, result);
+  return result;
+}
+
+/**
+ * Results of recent inputs, oldest first. Parsing costs tens of microseconds, and the same few
+ * thousand numbers come back all day (every send names its recipient, every webhook its sender);
+ * the results are frozen, so a caller cannot change what the next one gets.
+ */
+const recent = new Map<string, NormalisePhoneResult>();
+const RECENT_LIMIT = 10_000;
+
+/** `normalisePhone` without its memory of recent inputs: what it remembers is what this returned. */
+export function normalisePhoneUncached(input: string, defaultRegion?: string): NormalisePhoneResult {
+  if (typeof input !== 'string') return invalid('Phone number must be text.');
   const text = input.trim();
   if (text === '') return invalid('Phone number is empty.');
   if (text.length > MAX_INPUT_LENGTH) return invalid('Phone number is too long.');
