@@ -106,30 +106,28 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       return;
     }
     case 'status_changed': {
+      let entry = await messageRepository.findOwnerByWamid(exec, event.wamid);
       // A status can be the first news that one of our sends went out (its answer was lost).
-      await confirmSendFromStatus(exec, event, deps.clock.now());
-      const isNewStatus = await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps);
-      if (deps.publish && isNewStatus && event.status !== null) {
-        const entry = await messageRepository.findOwnerByWamid(exec, event.wamid);
-        if (entry) {
-          await deps.publish(exec, [
-            {
-              type: 'message.status',
-              id: `message.status:${event.wamid}:${event.status}`,
-              contactId: entry.contact_id,
-              wamid: event.wamid,
-              outboundMessageId: null,
-              businessPhoneNumberId: entry.business_phone_number_id,
-              status: event.status,
-              errors: event.errors.map((e) => ({ code: e.code, title: e.title })),
-              occurredAt: event.timestamp,
-            },
-          ]);
-        }
+      if (await confirmSendFromStatus(exec, event, deps.clock.now(), entry)) entry = await messageRepository.findOwnerByWamid(exec, event.wamid);
+      const applied = await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps, entry);
+      if (deps.publish && applied && event.status !== null) {
+        await deps.publish(exec, [
+          {
+            type: 'message.status',
+            id: `message.status:${event.wamid}:${event.status}`,
+            contactId: applied.contact_id,
+            wamid: event.wamid,
+            outboundMessageId: null,
+            businessPhoneNumberId: applied.business_phone_number_id,
+            status: event.status,
+            errors: event.errors.map((e) => ({ code: e.code, title: e.title })),
+            occurredAt: event.timestamp,
+          },
+        ]);
       }
       // Meta usually reports "the user stopped marketing messages" (131050) this way, after accepting the send.
       if (event.status === 'failed' && event.errors.some((e) => e.code === META_USER_STOPPED_MARKETING)) {
-        const message = await messageRepository.findOwnerByWamid(exec, event.wamid);
+        const message = applied ?? entry ?? (await messageRepository.findOwnerByWamid(exec, event.wamid));
         if (message) {
           await recordConsentChange(
             exec,

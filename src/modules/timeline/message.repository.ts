@@ -2,6 +2,7 @@ import type { DbExecutor, MessageTable, ReactionTable } from '../../db/database.
 
 export type MessageRow = MessageTable;
 export type ReactionRow = ReactionTable;
+export type EntryOwner = Pick<MessageRow, 'id' | 'contact_id' | 'business_phone_number_id'>;
 
 /** Messages keyed by wamid: inserting one that exists changes nothing. */
 export const messageRepository = {
@@ -20,9 +21,9 @@ export const messageRepository = {
     return (await exec.selectFrom('messages').select('id').where('wamid', '=', wamid).executeTakeFirst())?.id;
   },
 
-  /** Whose entry it is and on which number: what an event about it names. */
-  async findOwnerByWamid(exec: DbExecutor, wamid: string): Promise<Pick<MessageRow, 'contact_id' | 'business_phone_number_id'> | undefined> {
-    return exec.selectFrom('messages').select(['contact_id', 'business_phone_number_id']).where('wamid', '=', wamid).executeTakeFirst();
+  /** The entry's id, whose it is and on which number: what an event about it names. */
+  async findOwnerByWamid(exec: DbExecutor, wamid: string): Promise<EntryOwner | undefined> {
+    return exec.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id']).where('wamid', '=', wamid).executeTakeFirst();
   },
 
   /** Records a status event once per (wamid, status); returns false when it was already known. */
