@@ -61,6 +61,8 @@ class InvalidPayloadError extends Error {
  */
 export class Worker {
   private readonly definitions: Map<string, JobDefinition>;
+  /** The job names each loop claims; the definitions are fixed for the worker's life. */
+  private readonly names: Record<'transaction' | 'lease', readonly string[]>;
   private readonly loop: PollingLoop;
   private readonly leasedLoop: PollingLoop;
   private readonly inFlight = new Set<Promise<void>>();
@@ -73,6 +75,8 @@ export class Worker {
     private readonly options: WorkerOptions,
   ) {
     this.definitions = new Map(definitions.map((d) => [d.name, d]));
+    const namesOf = (mode: 'transaction' | 'lease') => [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
+    this.names = { transaction: namesOf('transaction'), lease: namesOf('lease') };
     this.claimSize = options.batchSize;
     const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
     this.loop = new PollingLoop(() => this.transactionalRound(), options.pollIntervalMs, onError, options.gatherMs ?? 0);
@@ -89,8 +93,8 @@ export class Worker {
   }
 
   start(): void {
-    const transactional = new Set(this.namesOf('transaction'));
-    const leased = new Set(this.namesOf('lease'));
+    const transactional = new Set(this.names.transaction);
+    const leased = new Set(this.names.lease);
     // Each loop wakes for its own jobs only: a claim that finds nothing still costs a transaction.
     this.unsubscribe ??= this.queue.onEnqueued((names) => {
       if (names === null || [...names].some((name) => transactional.has(name))) this.loop.notify();
@@ -135,10 +139,6 @@ export class Worker {
     this.claimSize = Math.min(this.options.batchSize, cut ? Math.max(MIN_CLAIM, processed * 2) : this.claimSize * 2);
   }
 
-  private namesOf(mode: 'transaction' | 'lease'): string[] {
-    return [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
-  }
-
   /**
    * One round of the transactional loop; a non-zero answer makes the loop look again at once.
    * A batch that was full or cut short left due jobs behind. One that ran all it claimed, and
@@ -156,7 +156,7 @@ export class Worker {
   }
 
   private async runTransactional(onEnd?: (outcome: { claimed: number; processed: number }) => void): Promise<number> {
-    const names = this.namesOf('transaction');
+    const names = this.names.transaction;
     if (names.length === 0) return 0;
     return this.queue.runBatch(
       this.claimSize,
@@ -184,7 +184,7 @@ export class Worker {
 
   /** Claims lease jobs up to the free capacity and starts them; each one's end makes room for the next. */
   private async startLeased(): Promise<number> {
-    const names = this.namesOf('lease');
+    const names = this.names.lease;
     const capacity = this.leasedRoom();
     if (names.length === 0 || capacity <= 0) return 0;
     const leaseMs = Math.max(...names.map((n) => this.definitions.get(n)?.leaseMs ?? 5 * 60_000));
