@@ -212,7 +212,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     // API requests that arrive together share one commit (one fsync on SQLite).
     transactions: new GroupTransaction(
       db,
-      database.withoutCommitFsync && database.walSync ? { commitOffLoop: { connection: database.withoutCommitFsync, synced: () => database.walSync!.sync() } } : {},
+      database.commitThenSyncOffLoop ? { commitOffLoop: database.commitThenSyncOffLoop } : {},
     ),
     clock,
     ids,

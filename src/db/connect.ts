@@ -25,6 +25,13 @@ export type DatabaseHandle = {
    * write, a send being recorded) makes it durable too, the WAL being one file.
    */
   withoutCommitFsync?: <T>(work: (connection: Db) => Promise<T>) => Promise<T>;
+  /**
+   * SQLite files: `withoutCommitFsync`, then an fsync of the WAL on the thread pool (`walSync`)
+   * before it resolves. Once resolved, the work's commits are as durable as with
+   * `synchronous = FULL`, but the event loop kept serving while the disk worked. What answers
+   * webhooks and API writes goes through here.
+   */
+  commitThenSyncOffLoop?: <T>(work: (connection: Db) => Promise<T>) => Promise<T>;
   close(): Promise<void>;
 };
 
@@ -67,12 +74,14 @@ function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
     options.checkpointInBackground && path !== ':memory:'
       ? new WalCheckpointer(sqlite, { path, onError: options.checkpointInBackground.onError })
       : undefined;
+  const unsynced = withoutCommitFsync(db, sqlite);
   return {
     db,
     dialect: 'sqlite',
     sqlite,
     ...(walSync ? { walSync } : {}),
-    withoutCommitFsync: withoutCommitFsync(db, sqlite),
+    withoutCommitFsync: unsynced,
+    ...(walSync ? { commitThenSyncOffLoop: commitThenSyncOffLoop(unsynced, walSync) } : {}),
     close: async () => {
       // The thread and its connection go first: none of it may outlive the serving connection.
       await checkpointer?.stop();
@@ -119,6 +128,14 @@ function withoutCommitFsync(db: Db, sqlite: SQLite.Database) {
         sqlite.pragma('synchronous = FULL');
       }
     });
+}
+
+function commitThenSyncOffLoop(unsynced: <T>(work: (connection: Db) => Promise<T>) => Promise<T>, walSync: WalSync) {
+  return async <T>(work: (connection: Db) => Promise<T>): Promise<T> => {
+    const result = await unsynced(work);
+    await walSync.sync();
+    return result;
+  };
 }
 
 /** Brings the schema to the latest migration; throws with the failing migration's error. */

@@ -104,13 +104,13 @@ describe('GroupTransaction committing off the event loop', () => {
   it('answers only once the fsync is done; the commit itself ran at synchronous=NORMAL and FULL is back', async () => {
     let releaseSync: () => void = () => undefined;
     const syncs: number[] = [];
+    // commitThenSyncOffLoop with a disk that answers when the test says so.
     const group = new GroupTransaction(handle.db, {
-      commitOffLoop: {
-        connection: handle.withoutCommitFsync!,
-        synced: () => {
-          syncs.push(level());
-          return new Promise<void>((resolve) => (releaseSync = resolve));
-        },
+      commitOffLoop: async (work) => {
+        const outcomes = await handle.withoutCommitFsync!(work);
+        syncs.push(level());
+        await new Promise<void>((resolve) => (releaseSync = resolve));
+        return outcomes;
       },
     });
     const levels: number[] = [];
@@ -137,15 +137,18 @@ describe('GroupTransaction committing off the event loop', () => {
 
   it("gives every request of the group the fsync's error", async () => {
     const group = new GroupTransaction(handle.db, {
-      commitOffLoop: { connection: handle.withoutCommitFsync!, synced: () => Promise.reject(new Error('EIO: the disk failed')) },
+      commitOffLoop: async (work) => {
+        await handle.withoutCommitFsync!(work);
+        throw new Error('EIO: the disk failed');
+      },
     });
     const outcomes = await Promise.allSettled(['a', 'b'].map((id) => group.run(async (trx) => (await insert(id)(trx), ok(id)))));
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
     expect(level()).toBe(FULL);
   });
 
-  it('with the real WalSync: concurrent requests commit and are answered', async () => {
-    const group = new GroupTransaction(handle.db, { commitOffLoop: { connection: handle.withoutCommitFsync!, synced: () => handle.walSync!.sync() } });
+  it('with the real commitThenSyncOffLoop: concurrent requests commit and are answered', async () => {
+    const group = new GroupTransaction(handle.db, { commitOffLoop: handle.commitThenSyncOffLoop! });
     const results = await Promise.all(Array.from({ length: 30 }, (_, i) => group.run(async (trx) => (await insert(`r${String(i).padStart(2, '0')}`)(trx), ok(i)))));
     expect(results).toEqual(Array.from({ length: 30 }, (_, i) => ok(i)));
     expect(await stored()).toHaveLength(30);

@@ -18,14 +18,14 @@ type Outcome = { threw: false; result: Result<unknown, unknown> } | { threw: tru
 export type GroupTransactionOptions = {
   maxGroupSize?: number;
   /**
-   * SQLite: commit without fsync on the connection (`DatabaseHandle.withoutCommitFsync`), then
-   * await `synced` (`WalSync.sync`, an fsync of the WAL on the thread pool) before any request
-   * is answered. As durable as a synchronous commit when the answers go out, but the event loop
-   * keeps serving while the disk works, instead of sitting in the commit's fsync. Should the
-   * fsync fail, every request of the group gets the error, although its change is committed (the
-   * disk is failing; the webhook path behaves the same).
+   * SQLite: runs each group through `DatabaseHandle.commitThenSyncOffLoop` (the commit skips its
+   * fsync; the WAL is fsynced on the thread pool before any request is answered). As durable as
+   * a synchronous commit when the answers go out, but the event loop keeps serving while the
+   * disk works, instead of sitting in the commit's fsync. Should the fsync fail, every request of
+   * the group gets the error, although its change is committed (the disk is failing; the webhook
+   * path behaves the same).
    */
-  commitOffLoop?: { connection: <T>(work: (db: Db) => Promise<T>) => Promise<T>; synced: () => Promise<void> };
+  commitOffLoop?: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
 };
 
 export class GroupTransaction {
@@ -47,10 +47,7 @@ export class GroupTransaction {
 
   private async runGroup(works: Work[]): Promise<Outcome[]> {
     const offLoop = this.options.commitOffLoop;
-    if (!offLoop) return this.runGroupOn(this.db, works);
-    const outcomes = await offLoop.connection((db) => this.runGroupOn(db, works));
-    await offLoop.synced();
-    return outcomes;
+    return offLoop ? offLoop((db) => this.runGroupOn(db, works)) : this.runGroupOn(this.db, works);
   }
 
   private async runGroupOn(db: Db, works: Work[]): Promise<Outcome[]> {

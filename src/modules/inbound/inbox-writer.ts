@@ -1,6 +1,5 @@
 import type SQLite from 'better-sqlite3';
 import type { DatabaseHandle } from '../../db/connect.js';
-import type { WalSync } from '../../db/wal-sync.js';
 import type { NewJob } from '../../jobs/job-definition.js';
 import type { SqlJobQueue } from '../../jobs/sql-job-queue.js';
 import type { Clock } from '../../platform/clock.js';
@@ -22,10 +21,10 @@ export type InboxWriter = {
  * same rows through statements prepared once and a synchronous better-sqlite3 transaction, which
  * costs a fraction of building the SQL per request; it runs while holding Kysely's single
  * connection, so it never interleaves with another transaction (a worker's batch), and its fsync
- * runs on the thread pool (`WalSync`) so the event loop keeps reading requests meanwhile.
+ * runs on the thread pool (`commitThenSyncOffLoop`) so the event loop keeps reading requests meanwhile.
  */
 export function createInboxWriter(database: DatabaseHandle, queue: SqlJobQueue, clock: Clock): InboxWriter {
-  if (database.sqlite && database.walSync) return sqliteInboxWriter(database, database.sqlite, database.walSync, queue, clock);
+  if (database.sqlite && database.commitThenSyncOffLoop) return sqliteInboxWriter(database.sqlite, database.commitThenSyncOffLoop, queue, clock);
   return {
     async write(events, jobFor) {
       await database.db.transaction().execute(async (trx) => {
@@ -38,7 +37,12 @@ export function createInboxWriter(database: DatabaseHandle, queue: SqlJobQueue, 
   };
 }
 
-function sqliteInboxWriter(database: DatabaseHandle, sqlite: SQLite.Database, walSync: WalSync, queue: SqlJobQueue, clock: Clock): InboxWriter {
+function sqliteInboxWriter(
+  sqlite: SQLite.Database,
+  commitThenSync: NonNullable<DatabaseHandle['commitThenSyncOffLoop']>,
+  queue: SqlJobQueue,
+  clock: Clock,
+): InboxWriter {
   const insertEvent = sqlite.prepare(
     'INSERT INTO inbox_events (id, received_at, body, fields) VALUES (@id, @received_at, @body, @fields) ON CONFLICT (id) DO NOTHING',
   );
@@ -55,27 +59,19 @@ function sqliteInboxWriter(database: DatabaseHandle, sqlite: SQLite.Database, wa
     let holding = false;
     waiting++;
     try {
-      await database.db.connection().execute(async () => {
+      // Resolves once the WAL is on disk: only then are the webhooks of this batch acknowledged.
+      await commitThenSync(async () => {
         holding = true;
         waiting--;
-        // NORMAL for this commit only: the fsync happens below, off the event loop. The pragma
-        // cannot leak to another transaction: this code holds the single connection and is synchronous.
-        sqlite.pragma('synchronous = NORMAL');
-        try {
-          sqlite.transaction(() => {
-            for (const { event, job } of rows) {
-              if (insertEvent.run(event).changes > 0) insertJob.run(job);
-            }
-          })();
-        } finally {
-          sqlite.pragma('synchronous = FULL');
-        }
+        sqlite.transaction(() => {
+          for (const { event, job } of rows) {
+            if (insertEvent.run(event).changes > 0) insertJob.run(job);
+          }
+        })();
       });
     } finally {
       if (!holding) waiting--;
     }
-    // Durable only now: the webhooks of this batch are acknowledged after the WAL is on disk.
-    await walSync.sync();
   };
   return { write, waitingForConnection: () => waiting > 0 };
 }
