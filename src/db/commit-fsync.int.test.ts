@@ -1,27 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectDatabase, migrateToLatest, type DatabaseHandle } from './connect.js';
+import { createTestDatabase, SYNCHRONOUS, synchronousOf, type TestDatabase } from '../../test/support/test-databases.js';
 
 /** `withoutCommitFsync` (SQLite): the work's own commits skip fsync; no one else's ever does. */
 describe('SQLite work whose commits skip fsync', () => {
-  let dir: string;
-  let handle: DatabaseHandle;
+  let handle: TestDatabase;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-fsync-'));
-    handle = connectDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
-    await migrateToLatest(handle.db);
+    handle = await createTestDatabase('sqlite');
   });
   afterEach(async () => {
-    await handle.close();
-    rmSync(dir, { recursive: true, force: true });
+    await handle.drop();
   });
 
   const row = (id: string) => ({ id, received_at: 0, body: '{}', fields: '' });
-  const NORMAL = 1;
-  const FULL = 2;
-  const level = () => Number(handle.sqlite!.pragma('synchronous', { simple: true }));
+  const { NORMAL, FULL } = SYNCHRONOUS;
+  const level = () => synchronousOf(handle);
 
   it('commits its transaction with synchronous=NORMAL, and FULL is back before anyone else runs', async () => {
     const seen: number[] = [];

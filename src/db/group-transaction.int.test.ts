@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/test-databases.js';
+import { createTestDatabase, DIALECTS, SYNCHRONOUS, synchronousOf, type TestDatabase } from '../../test/support/test-databases.js';
 import { AppError, err, ok } from '../platform/errors.js';
-import { connectDatabase, migrateToLatest, type DatabaseHandle } from './connect.js';
 import { GroupTransaction } from './group-transaction.js';
 
 describe.each(DIALECTS)('GroupTransaction on %s', (dialect) => {
@@ -81,21 +77,16 @@ describe.each(DIALECTS)('GroupTransaction on %s', (dialect) => {
 
 /** SQLite file, as `serve` runs it: the commit skips its fsync, which runs off the event loop before anyone is answered. */
 describe('GroupTransaction committing off the event loop', () => {
-  let dir: string;
-  let handle: DatabaseHandle;
+  let handle: TestDatabase;
   beforeEach(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'switchboard-group-'));
-    handle = connectDatabase(`sqlite:${join(dir, 'db.sqlite')}`);
-    await migrateToLatest(handle.db);
+    handle = await createTestDatabase('sqlite');
   });
   afterEach(async () => {
-    await handle.close();
-    rmSync(dir, { recursive: true, force: true });
+    await handle.drop();
   });
 
-  const NORMAL = 1;
-  const FULL = 2;
-  const level = () => Number(handle.sqlite!.pragma('synchronous', { simple: true }));
+  const { NORMAL, FULL } = SYNCHRONOUS;
+  const level = () => synchronousOf(handle);
   const insert = (id: string) => async (trx: Parameters<Parameters<GroupTransaction['run']>[0]>[0]) => {
     await trx.insertInto('inbox_events').values({ id, received_at: 0, body: '{}', fields: '' }).execute();
   };

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../test/support/test-databases.js';
+import { createTestDatabase, DIALECTS, SYNCHRONOUS, synchronousOf, type TestDatabase } from '../../test/support/test-databases.js';
 import { connectDatabase } from '../db/connect.js';
 import { ManualClock } from '../platform/clock.js';
 import { uuidGenerator } from '../platform/ids.js';
@@ -192,7 +192,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     expect(batches).toEqual([2, 0]);
     expect(await effects()).toEqual(['a', 'b']);
     expect((await jobs()).map((j) => j.state)).toEqual(['done', 'done']);
-    if (database.sqlite) expect(database.sqlite.pragma('synchronous', { simple: true })).toBe(2);
+    if (database.sqlite) expect(synchronousOf(database)).toBe(SYNCHRONOUS.FULL);
   });
 
   it('wakes a running worker when a job is enqueued', async () => {

@@ -14,6 +14,10 @@ export const DIALECTS: DialectName[] = process.env.SWITCHBOARD_TEST_SKIP_POSTGRE
 
 export type TestDatabase = DatabaseHandle & { url: string; drop(): Promise<void> };
 
+/** SQLite's `synchronous` setting on a handle's connection (`SYNCHRONOUS.NORMAL` or `.FULL`). */
+export const synchronousOf = (handle: DatabaseHandle): number => Number(handle.sqlite!.pragma('synchronous', { simple: true }));
+export const SYNCHRONOUS = { NORMAL: 1, FULL: 2 } as const;
+
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
   parsed.pathname = `/${database}`;
