@@ -15,8 +15,6 @@ export type DatabaseHandle = {
   dialect: DialectName;
   /** The SQLite connection itself, for the few hot paths that run prepared statements directly. */
   sqlite?: SQLite.Database;
-  /** Fsyncs SQLite's WAL off the event loop (file databases only). */
-  walSync?: WalSync;
   /**
    * SQLite: runs `work` on the connection with commits that skip their fsync. Only for work that
    * can be done again from what is already durable (the worker's batches): a crash of the
@@ -26,7 +24,7 @@ export type DatabaseHandle = {
    */
   withoutCommitFsync?: <T>(work: (connection: Db) => Promise<T>) => Promise<T>;
   /**
-   * SQLite files: `withoutCommitFsync`, then an fsync of the WAL on the thread pool (`walSync`)
+   * SQLite files: `withoutCommitFsync`, then an fsync of the WAL on the thread pool (`WalSync`)
    * before it resolves. Once resolved, the work's commits are as durable as with
    * `synchronous = FULL`, but the event loop kept serving while the disk worked. What answers
    * webhooks and API writes goes through here.
@@ -79,7 +77,6 @@ function connectSqlite(path: string, options: ConnectOptions): DatabaseHandle {
     db,
     dialect: 'sqlite',
     sqlite,
-    ...(walSync ? { walSync } : {}),
     withoutCommitFsync: unsynced,
     ...(walSync ? { commitThenSyncOffLoop: commitThenSyncOffLoop(unsynced, walSync) } : {}),
     close: async () => {
