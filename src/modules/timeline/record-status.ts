@@ -54,5 +54,5 @@ export async function recordStatus(
     // Kept even when a later `read` outranks the failure: the code explains what happened.
     await messageRepository.setError(exec, event.wamid, { code: error.code, title: error.title, details: error.details }, now);
   }
-  return { id: owner.id, contact_id: owner.contact_id, business_phone_number_id: owner.business_phone_number_id };
+  return owner;
 }
