@@ -65,32 +65,26 @@ export class PollingLoop {
       await yieldToEventLoop();
       return;
     }
-    // A plain timer and callback: an aborted sleep would build an AbortError for every wake-up,
-    // which at a thousand messages a second is a measurable share of the CPU.
-    const notified = await new Promise<boolean>((resolve) => {
-      const done = (byNotification: boolean) => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve(byNotification);
-      };
-      const timer = setTimeout(() => done(false), this.pollIntervalMs);
-      this.wake = () => done(true);
-    });
-    if (notified && this.gatherMs > 0 && this.running) await this.gather();
+    const notified = await this.sleep(this.pollIntervalMs, () => true);
+    // While gathering, a notification changes nothing (the round is about to run anyway); `stop()` cuts it short.
+    if (notified && this.gatherMs > 0 && this.running) await this.sleep(this.gatherMs, () => !this.running);
   }
 
-  /** Waits `gatherMs`; `stop()` cuts it short. Later notifications fall into the same round. */
-  private gather(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const done = () => {
+  /**
+   * Waits `ms`, or until `wake()` is called and `endsSleep` agrees; answers whether a wake-up
+   * ended it. A plain timer and callback: an aborted sleep would build an AbortError for every
+   * wake-up, which at a thousand messages a second is a measurable share of the CPU.
+   */
+  private sleep(ms: number, endsSleep: () => boolean): Promise<boolean> {
+    return new Promise<boolean>((resolve) => {
+      const done = (byWake: boolean) => {
         clearTimeout(timer);
         this.wake = null;
-        resolve();
+        resolve(byWake);
       };
-      const timer = setTimeout(done, this.gatherMs);
-      // A notification while gathering changes nothing: the round is about to run anyway.
+      const timer = setTimeout(() => done(false), ms);
       this.wake = () => {
-        if (!this.running) done();
+        if (endsSleep()) done(true);
       };
     });
   }
