@@ -33,10 +33,14 @@ import { retentionPurgeJob, scheduleRetentionPurge } from './modules/privacy/ind
 import { GraphTemplatesClient, syncTemplates, type TemplatesDeps } from './modules/templates/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Config, StorageConfig } from './platform/config.js';
+import { ForegroundActivity } from './platform/foreground-activity.js';
 import { uuidGenerator, type IdGenerator } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
 import { createMetricsRegistry, type Registry } from './platform/metrics.js';
 import { SecretBox } from './platform/secret-box.js';
+
+/** A worker batch that gives way to HTTP requests commits after this long (WORKER_BUSY_SHARE). */
+const BUSY_SLICE_MS = 5;
 
 /**
  * The composition root: builds config → database → queue → adapters → use cases → HTTP and
@@ -247,6 +251,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   };
   subscribers.push(automationSubscriber(automationDeps));
 
+  // HTTP requests arriving: what the worker gives way to in a process that serves both.
+  const foreground = new ForegroundActivity();
   const worker = roles.worker
     ? new Worker(
         queue,
@@ -264,6 +270,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         {
         batchSize: config.WORKER_BATCH_SIZE,
         gatherMs: config.WORKER_GATHER_MS,
+        ...(roles.http && config.WORKER_BUSY_SHARE < 1 ? { yieldTo: { arrivals: () => foreground.arrivals(), share: config.WORKER_BUSY_SHARE, sliceMs: BUSY_SLICE_MS } } : {}),
         pollIntervalMs: 500,
         // SQLite has one connection: webhooks waiting to be written end a worker batch early, and
         // a batch's commit (redone after a power cut, never lost to a crash) does not wait for fsync.
@@ -316,6 +323,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         },
       })
     : null;
+  app?.server.on('request', foreground.markRequest);
 
   return {
     app,

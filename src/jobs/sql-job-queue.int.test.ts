@@ -195,6 +195,80 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     if (database.sqlite) expect(synchronousOf(database)).toBe(SYNCHRONOUS.FULL);
   });
 
+  describe('giving way to foreground work', () => {
+    /** A job that keeps the CPU busy for 2 ms, like a handler with real work to do. */
+    const slowJob = (): JobDefinition => {
+      const record = recordingJob();
+      return {
+        ...record,
+        async handle(payload, context) {
+          const until = performance.now() + 2;
+          while (performance.now() < until);
+          await record.handle(payload as { key: string }, context);
+        },
+      };
+    };
+    /** Records every batch: how many jobs it ran, and when it started and ended. */
+    const timedQueue = () => {
+      const timed = new SqlJobQueue(database.db, database.dialect, clock, uuidGenerator, 3);
+      const batches: { ran: number; start: number; end: number }[] = [];
+      const runBatch = timed.runBatch.bind(timed);
+      timed.runBatch = async (...args) => {
+        const start = performance.now();
+        const ran = await runBatch(...args);
+        batches.push({ ran, start, end: performance.now() });
+        return ran;
+      };
+      return { timed, batches };
+    };
+    const twelveJobs = (q: SqlJobQueue) => q.enqueue(database.db, Array.from({ length: 12 }, (_, i) => ({ name: 'test.record', payload: { key: `k${String(i).padStart(2, '0')}` } })));
+
+    it('while requests keep arriving, runs short batches and leaves the rest of the time to them', async () => {
+      const { timed, batches } = timedQueue();
+      await twelveJobs(timed);
+      let arrivals = 0;
+      const w = new Worker(timed, [slowJob()], {
+        batchSize: 50,
+        batchBudgetMs: 1_000,
+        pollIntervalMs: 60_000,
+        clock,
+        log,
+        // A request arrives between any two rounds.
+        yieldTo: { arrivals: () => ++arrivals, share: 0.25, sliceMs: 3 },
+      });
+      w.start();
+      try {
+        const deadline = Date.now() + 10_000;
+        while ((await effects()).length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+      } finally {
+        await w.stop();
+      }
+      expect(await effects()).toHaveLength(12);
+      const working = batches.filter((b) => b.ran > 0);
+      // A 3 ms slice fits at most two 2 ms jobs.
+      expect(Math.max(...working.map((b) => b.ran))).toBeLessThanOrEqual(2);
+      // After each cut batch the loop waits three times as long as the batch took (a 25% share).
+      for (const [i, batch] of working.slice(0, -1).entries()) {
+        expect(working[i + 1]!.start - batch.end).toBeGreaterThanOrEqual(2.5 * (batch.end - batch.start));
+      }
+    });
+
+    it('with no request arriving, drains at full speed', async () => {
+      const { timed, batches } = timedQueue();
+      await twelveJobs(timed);
+      const w = new Worker(timed, [slowJob()], {
+        batchSize: 50,
+        batchBudgetMs: 1_000,
+        pollIntervalMs: 60_000,
+        clock,
+        log,
+        yieldTo: { arrivals: () => 7, share: 0.25, sliceMs: 3 },
+      });
+      expect(await w.drain()).toBe(12);
+      expect(batches.map((b) => b.ran)).toEqual([12, 0]);
+    });
+  });
+
   it('wakes a running worker when a job is enqueued', async () => {
     const w = new Worker(queue, [recordingJob()], { batchSize: 10, pollIntervalMs: 60_000, clock, log });
     w.start();

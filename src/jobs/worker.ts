@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Db } from '../db/database.js';
 import type { Clock } from '../platform/clock.js';
 import type { Logger } from '../platform/logger.js';
@@ -36,6 +37,14 @@ export type WorkerOptions = {
    * jobs arriving a few milliseconds apart share one batch (PollingLoop `gatherMs`).
    */
   gatherMs?: number;
+  /**
+   * Foreground work the transactional loop gives way to (`serve`: HTTP requests). While requests
+   * keep arriving, a batch runs at most `sliceMs`, and the loop then waits until batches have
+   * taken about `share` of the time: webhooks are acknowledged and API calls answered first, and
+   * the backlog is still worked at that share at least. Once requests stop arriving, it is
+   * drained at full speed.
+   */
+  yieldTo?: { arrivals(): number; share: number; sliceMs: number };
   clock: Clock;
   log: Logger;
   random?: () => number;
@@ -44,6 +53,9 @@ export type WorkerOptions = {
 
 /** The fewest jobs a transactional batch claims, however often batches are cut short. */
 const MIN_CLAIM = 4;
+
+/** The longest a loop that gives way to foreground work waits between two batches. */
+const MAX_GIVE_WAY_MS = 50;
 
 /** A job payload that does not match its schema will never succeed: it is dead-lettered at once. */
 class InvalidPayloadError extends Error {
@@ -67,6 +79,8 @@ export class Worker {
   private readonly leasedLoop: PollingLoop;
   private readonly inFlight = new Set<Promise<void>>();
   private claimSize: number;
+  /** `yieldTo.arrivals()` when the last transactional round started. */
+  private arrivalsSeen: number;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -78,6 +92,7 @@ export class Worker {
     const namesOf = (mode: 'transaction' | 'lease') => [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
     this.names = { transaction: namesOf('transaction'), lease: namesOf('lease') };
     this.claimSize = options.batchSize;
+    this.arrivalsSeen = options.yieldTo?.arrivals() ?? 0;
     const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
     this.loop = new PollingLoop(() => this.transactionalRound(), options.pollIntervalMs, onError, options.gatherMs ?? 0);
     // Claiming fewer lease jobs than there was room for means none other is due: wait to be told.
@@ -150,12 +165,33 @@ export class Worker {
   private async transactionalRound(): Promise<number> {
     const limit = this.claimSize;
     let claimed = 0;
-    const processed = await this.runTransactional((outcome) => (claimed = outcome.claimed));
+    const givingWay = this.foregroundArrived();
+    const startedAt = performance.now();
+    const processed = await this.runTransactional((outcome) => (claimed = outcome.claimed), givingWay ? this.options.yieldTo!.sliceMs : undefined);
     this.queue.announceEnqueued();
-    return claimed === limit || processed < claimed ? processed : 0;
+    const more = claimed === limit || processed < claimed;
+    if (givingWay && more) await this.giveWay(performance.now() - startedAt);
+    return more ? processed : 0;
   }
 
-  private async runTransactional(onEnd?: (outcome: { claimed: number; processed: number }) => void): Promise<number> {
+  /** Whether foreground work arrived since the last round started. */
+  private foregroundArrived(): boolean {
+    const yieldTo = this.options.yieldTo;
+    if (!yieldTo) return false;
+    const arrivals = yieldTo.arrivals();
+    const arrived = arrivals !== this.arrivalsSeen;
+    this.arrivalsSeen = arrivals;
+    return arrived;
+  }
+
+  /** After a batch that took `busyMs`, leaves the process to foreground work for the rest of its share. */
+  private async giveWay(busyMs: number): Promise<void> {
+    const { share } = this.options.yieldTo!;
+    const waitMs = Math.min(MAX_GIVE_WAY_MS, (busyMs * (1 - share)) / share);
+    if (waitMs >= 1) await sleep(waitMs);
+  }
+
+  private async runTransactional(onEnd?: (outcome: { claimed: number; processed: number }) => void, budgetMs?: number): Promise<number> {
     const names = this.names.transaction;
     if (names.length === 0) return 0;
     return this.queue.runBatch(
@@ -167,7 +203,7 @@ export class Worker {
         onDone: (job) => this.options.onProcessed?.(job, 'done'),
       },
       {
-        budgetMs: this.options.batchBudgetMs ?? 20,
+        budgetMs: budgetMs ?? this.options.batchBudgetMs ?? 20,
         ...(this.options.shouldYield ? { shouldYield: this.options.shouldYield } : {}),
         ...(this.options.batchConnection ? { connection: this.options.batchConnection } : {}),
         onEnd: (outcome) => {
