@@ -7,7 +7,7 @@ import { deadLetterRepository } from './jobs/dead-letter.repository.js';
 import { createJobsMetrics } from './jobs/jobs.metrics.js';
 import { pruneDoneJobsJob, pruneDoneJobsRun } from './jobs/prune-done-jobs.js';
 import { SqlJobQueue } from './jobs/sql-job-queue.js';
-import { Worker } from './jobs/worker.js';
+import { Worker, type WorkerOptions } from './jobs/worker.js';
 import { createInboundMetrics, createWebhookIngestor, processInboundEventJob, type InboundDeps, type WebhookIngestor } from './modules/inbound/index.js';
 import { buildKeywordMatcher, type ConsentPolicy } from './modules/consent/index.js';
 import { eventPublisher, subscriberJob, type EventSubscriber } from './modules/events/index.js';
@@ -33,14 +33,17 @@ import { retentionPurgeJob, scheduleRetentionPurge } from './modules/privacy/ind
 import { GraphTemplatesClient, syncTemplates, type TemplatesDeps } from './modules/templates/index.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { Config, StorageConfig } from './platform/config.js';
-import { ForegroundActivity } from './platform/foreground-activity.js';
+import { EventLoopContention } from './platform/event-loop-contention.js';
 import { uuidGenerator, type IdGenerator } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
 import { createMetricsRegistry, type Registry } from './platform/metrics.js';
 import { SecretBox } from './platform/secret-box.js';
 
-/** A worker batch that gives way to HTTP requests commits after this long (WORKER_BUSY_SHARE). */
-const BUSY_SLICE_MS = 5;
+/** While the event loop is contended, worker batches commit after 5 ms and take about `share` of the time (WORKER_BUSY_SHARE). */
+function givingWay(share: number): NonNullable<WorkerOptions['yieldTo']> {
+  const contention = new EventLoopContention();
+  return { contended: (ownBusyMs) => contention.contended(ownBusyMs), share, sliceMs: 5 };
+}
 
 /**
  * The composition root: builds config → database → queue → adapters → use cases → HTTP and
@@ -251,8 +254,6 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   };
   subscribers.push(automationSubscriber(automationDeps));
 
-  // HTTP requests arriving: what the worker gives way to in a process that serves both.
-  const foreground = new ForegroundActivity();
   const worker = roles.worker
     ? new Worker(
         queue,
@@ -270,7 +271,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         {
         batchSize: config.WORKER_BATCH_SIZE,
         gatherMs: config.WORKER_GATHER_MS,
-        ...(roles.http && config.WORKER_BUSY_SHARE < 1 ? { yieldTo: { arrivals: () => foreground.arrivals(), share: config.WORKER_BUSY_SHARE, sliceMs: BUSY_SLICE_MS } } : {}),
+        // Only beside an HTTP server: a worker process alone has nothing to give way to.
+        ...(roles.http && config.WORKER_BUSY_SHARE < 1 ? { yieldTo: givingWay(config.WORKER_BUSY_SHARE) } : {}),
         pollIntervalMs: 500,
         // SQLite has one connection: webhooks waiting to be written end a worker batch early, and
         // a batch's commit (redone after a power cut, never lost to a crash) does not wait for fsync.
@@ -323,7 +325,6 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         },
       })
     : null;
-  app?.server.on('request', foreground.markRequest);
 
   return {
     app,

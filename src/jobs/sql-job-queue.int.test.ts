@@ -223,18 +223,25 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     };
     const twelveJobs = (q: SqlJobQueue) => q.enqueue(database.db, Array.from({ length: 12 }, (_, i) => ({ name: 'test.record', payload: { key: `k${String(i).padStart(2, '0')}` } })));
 
-    it('while requests keep arriving, runs short batches and leaves the rest of the time to them', async () => {
+    it('while the rest of the process keeps the event loop busy, runs short batches and leaves it the rest of the time', async () => {
       const { timed, batches } = timedQueue();
       await twelveJobs(timed);
-      let arrivals = 0;
+      const told: number[] = [];
       const w = new Worker(timed, [slowJob()], {
         batchSize: 50,
         batchBudgetMs: 1_000,
         pollIntervalMs: 60_000,
         clock,
         log,
-        // A request arrives between any two rounds.
-        yieldTo: { arrivals: () => ++arrivals, share: 0.25, sliceMs: 3 },
+        // The rest of the process keeps the event loop busy throughout.
+        yieldTo: {
+          contended: (ownBusyMs) => {
+            told.push(ownBusyMs);
+            return true;
+          },
+          share: 0.25,
+          sliceMs: 3,
+        },
       });
       w.start();
       try {
@@ -247,13 +254,16 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
       const working = batches.filter((b) => b.ran > 0);
       // A 3 ms slice fits at most two 2 ms jobs.
       expect(Math.max(...working.map((b) => b.ran))).toBeLessThanOrEqual(2);
+      // Each round tells the probe how long the one before it ran, so its own work is not taken for contention.
+      expect(told[0]).toBe(0);
+      expect(told[1]).toBeGreaterThanOrEqual(2);
       // After each cut batch the loop waits three times as long as the batch took (a 25% share).
       for (const [i, batch] of working.slice(0, -1).entries()) {
         expect(working[i + 1]!.start - batch.end).toBeGreaterThanOrEqual(2.5 * (batch.end - batch.start));
       }
     });
 
-    it('with no request arriving, drains at full speed', async () => {
+    it('with the event loop not contended, drains at full speed', async () => {
       const { timed, batches } = timedQueue();
       await twelveJobs(timed);
       const w = new Worker(timed, [slowJob()], {
@@ -262,7 +272,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
         pollIntervalMs: 60_000,
         clock,
         log,
-        yieldTo: { arrivals: () => 7, share: 0.25, sliceMs: 3 },
+        yieldTo: { contended: () => false, share: 0.25, sliceMs: 3 },
       });
       expect(await w.drain()).toBe(12);
       expect(batches.map((b) => b.ran)).toEqual([12, 0]);

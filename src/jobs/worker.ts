@@ -38,13 +38,14 @@ export type WorkerOptions = {
    */
   gatherMs?: number;
   /**
-   * Foreground work the transactional loop gives way to (`serve`: HTTP requests). While requests
-   * keep arriving, a batch runs at most `sliceMs`, and the loop then waits until batches have
-   * taken about `share` of the time: webhooks are acknowledged and API calls answered first, and
-   * the backlog is still worked at that share at least. Once requests stop arriving, it is
-   * drained at full speed.
+   * The rest of the process, which the transactional loop gives way to (`serve`: HTTP requests,
+   * sends). `contended(ownBusyMs)` is asked before each round, told how long the worker's own
+   * rounds ran since it was last asked (`EventLoopContention`). While it answers true, a batch
+   * runs at most `sliceMs` and the loop then waits until batches have taken about `share` of the
+   * time: webhooks are acknowledged and API calls answered first, and the backlog is still worked
+   * at that share at least. Otherwise it is drained at full speed.
    */
-  yieldTo?: { arrivals(): number; share: number; sliceMs: number };
+  yieldTo?: { contended(ownBusyMs: number): boolean; share: number; sliceMs: number };
   clock: Clock;
   log: Logger;
   random?: () => number;
@@ -79,8 +80,8 @@ export class Worker {
   private readonly leasedLoop: PollingLoop;
   private readonly inFlight = new Set<Promise<void>>();
   private claimSize: number;
-  /** `yieldTo.arrivals()` when the last transactional round started. */
-  private arrivalsSeen: number;
+  /** How long transactional rounds ran since `yieldTo.contended` was last asked. */
+  private ownBusyMs = 0;
   private unsubscribe: (() => void) | null = null;
 
   constructor(
@@ -92,7 +93,6 @@ export class Worker {
     const namesOf = (mode: 'transaction' | 'lease') => [...this.definitions.values()].filter((d) => (d.mode ?? 'transaction') === mode).map((d) => d.name);
     this.names = { transaction: namesOf('transaction'), lease: namesOf('lease') };
     this.claimSize = options.batchSize;
-    this.arrivalsSeen = options.yieldTo?.arrivals() ?? 0;
     const onError = (error: unknown) => options.log.error({ err: error }, 'worker batch failed');
     this.loop = new PollingLoop(() => this.transactionalRound(), options.pollIntervalMs, onError, options.gatherMs ?? 0);
     // Claiming fewer lease jobs than there was room for means none other is due: wait to be told.
@@ -165,23 +165,16 @@ export class Worker {
   private async transactionalRound(): Promise<number> {
     const limit = this.claimSize;
     let claimed = 0;
-    const givingWay = this.foregroundArrived();
-    const startedAt = performance.now();
-    const processed = await this.runTransactional((outcome) => (claimed = outcome.claimed), givingWay ? this.options.yieldTo!.sliceMs : undefined);
-    this.queue.announceEnqueued();
-    const more = claimed === limit || processed < claimed;
-    if (givingWay && more) await this.giveWay(performance.now() - startedAt);
-    return more ? processed : 0;
-  }
-
-  /** Whether foreground work arrived since the last round started. */
-  private foregroundArrived(): boolean {
     const yieldTo = this.options.yieldTo;
-    if (!yieldTo) return false;
-    const arrivals = yieldTo.arrivals();
-    const arrived = arrivals !== this.arrivalsSeen;
-    this.arrivalsSeen = arrivals;
-    return arrived;
+    const givingWay = yieldTo?.contended(this.ownBusyMs) ?? false;
+    const startedAt = performance.now();
+    const processed = await this.runTransactional((outcome) => (claimed = outcome.claimed), givingWay ? yieldTo!.sliceMs : undefined);
+    this.queue.announceEnqueued();
+    const busyMs = performance.now() - startedAt;
+    this.ownBusyMs = busyMs;
+    const more = claimed === limit || processed < claimed;
+    if (givingWay && more) await this.giveWay(busyMs);
+    return more ? processed : 0;
   }
 
   /** After a batch that took `busyMs`, leaves the process to foreground work for the rest of its share. */
