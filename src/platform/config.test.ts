@@ -6,7 +6,7 @@ const required = { META_APP_SECRET: 's', WHATSAPP_VERIFY_TOKEN: 'v', SWITCHBOARD
 describe('loadConfig', () => {
   it('fills documented defaults around the required secrets', () => {
     const config = loadConfig(required);
-    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', DATABASE_URL: 'sqlite:./data/switchboard.db', WHATSAPP_THROUGHPUT_MPS: 80, GRAPH_API_BASE_URL: 'https://graph.facebook.com', MARK_INBOUND_AS_READ: false });
+    expect(config).toMatchObject({ PORT: 3000, HOST: '127.0.0.1', DATABASE_URL: 'sqlite:./data/switchboard.db', WHATSAPP_THROUGHPUT_MPS: 80, GRAPH_API_BASE_URL: 'https://graph.facebook.com', MARK_INBOUND_AS_READ: false, WORKER_BUSY_SHARE: 0.25 });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
@@ -22,6 +22,8 @@ describe('loadConfig', () => {
     [{ ...required, TRUST_PROXY: '2' }, 'TRUST_PROXY'],
     [{ ...required, TRUST_PROXY: '10.0.0.1,proxy.internal' }, 'TRUST_PROXY'],
     [{ ...required, TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ ...required, WORKER_BUSY_SHARE: '0' }, 'WORKER_BUSY_SHARE'],
+    [{ ...required, WORKER_BUSY_SHARE: '1.5' }, 'WORKER_BUSY_SHARE'],
   ])('stops with one line that names the variable: %j', (env, variable) => {
     let error: unknown;
     try {

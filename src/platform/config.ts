@@ -54,7 +54,7 @@ const ConfigFields = z.object({
   WORKER_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   /** An idle worker woken by new jobs waits this long before claiming them, so that a trickle is taken in batches. */
   WORKER_GATHER_MS: z.coerce.number().int().min(0).max(1000).default(5),
-  /** While HTTP requests keep arriving, the worker (in `serve`) takes about this share of the time; 1: no giving way. */
+  /** While requests keep the event loop busy, the worker (in `serve`) takes about this share of the time; 1: no giving way. */
   WORKER_BUSY_SHARE: z.coerce.number().min(0.05).max(1).default(0.25),
   JOB_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(8),
   /** Finished jobs are deleted this long after they ran (hourly); dead ones stay for `switchboard dlq`. */
