@@ -16,7 +16,7 @@ import { classifySendFailure, type FailureClass } from './core/classify-send-fai
 import { PAIR_LIMIT, pairRetryDelayMs } from './core/pair-limit.js';
 import type { SendFailure } from './core/send-failure.js';
 import { needsServiceWindow, serviceWindow } from './core/service-window.js';
-import { throughputConfig } from './core/throughput-limit.js';
+import { senderThroughput } from './core/throughput-limit.js';
 import type { OutboundMetrics } from './outbound.metrics.js';
 import { outboxRepository, type OutboxRow } from './outbox.repository.js';
 import type { RateLimiter } from './rate-limit/rate-limiter.js';
@@ -165,10 +165,7 @@ export class OutboundSender {
       metrics.rateLimited.inc({ limit: 'pair' });
       return { kind: 'requeue', row, at: clock.now() + pair.retryAfterMs, countAttempt: false, pairAttempt: false, error: null };
     }
-    // 3% below Meta's figure: a token is taken here, but Meta counts the request when it arrives,
-    // and event-loop or network delay can bunch requests up on the way.
-    const ceiling = Math.max(1, Math.floor(number.throughputMps * 0.97));
-    const throughput = throughputConfig(ceiling, { burst: Math.max(1, Math.ceil(ceiling / 100)) });
+    const throughput = senderThroughput(number.throughputMps);
     // Waiting in process is bounded in total, not per wait: the lease (timeout + 5 s) must outlive
     // it, or this process would take its own waiting send for a crashed one and send it twice.
     const waitUntil = clock.now() + options.maxInlineWaitMs;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_THROUGHPUT_MPS, throughputConfig, UPGRADED_THROUGHPUT_MPS } from './throughput-limit.js';
+import { DEFAULT_THROUGHPUT_MPS, senderThroughput, throughputConfig, UPGRADED_THROUGHPUT_MPS } from './throughput-limit.js';
 import { fullBucket, take, type TokenBucketConfig } from './token-bucket.js';
 
 const T0 = 1_700_000_000_000;
@@ -137,6 +137,16 @@ describe('throughput limit', () => {
     expect(throughputConfig(1)).toEqual({ capacity: 1, refillPerSecond: 1 });
     expect(throughputConfig(80, { burst: 1 })).toEqual({ capacity: 1, refillPerSecond: 80 });
     expect(throughputConfig(80, { burst: 80 })).toEqual({ capacity: 80, refillPerSecond: 1 });
+  });
+
+  it("paces the sender 3% below Meta's figure, and never lets more than that through in any 1-second window", () => {
+    expect(senderThroughput(UPGRADED_THROUGHPUT_MPS)).toEqual({ capacity: 10, refillPerSecond: 961 });
+    expect(senderThroughput(DEFAULT_THROUGHPUT_MPS)).toEqual({ capacity: 1, refillPerSecond: 77 });
+    expect(senderThroughput(1)).toEqual({ capacity: 1, refillPerSecond: 1 });
+    for (const mps of [20, DEFAULT_THROUGHPUT_MPS, 333, UPGRADED_THROUGHPUT_MPS]) {
+      const admitted = greedyAdmissions(senderThroughput(mps), 4000, 2);
+      expect(busiestWindow(admitted)).toBeLessThanOrEqual(Math.floor(mps * 0.97));
+    }
   });
 
   it('refuses throughputs and bursts that cannot be honoured', () => {
