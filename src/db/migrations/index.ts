@@ -7,6 +7,7 @@ import * as m0005 from './0005_automation.js';
 import * as m0006 from './0006_inbox.js';
 import * as m0007 from './0007_crm_outbox.js';
 import * as m0008 from './0008_job_ordering_key.js';
+import * as m0009 from './0009_messages_last_inbound.js';
 
 /** Migrations are listed explicitly so that they run the same from source (tsx) and from `dist/`. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '0006_inbox': m0006,
   '0007_crm_outbox': m0007,
   '0008_job_ordering_key': m0008,
+  '0009_messages_last_inbound': m0009,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,5 +1,6 @@
 import type { DbExecutor } from '../../db/database.js';
 import { builtinPeopleRepository } from '../crm/index.js';
+import { INBOUND } from '../timeline/index.js';
 import type { AutomationEvent } from './core/automation-event.js';
 import { withCrmChange, type ContactFacts } from './core/evaluate-rule.js';
 
@@ -25,7 +26,7 @@ async function isFirstMessage(exec: DbExecutor, event: AutomationEvent): Promise
     .selectFrom('messages')
     .select('id')
     .where('contact_id', '=', event.contactId)
-    .where('direction', '=', 'inbound')
+    .where('direction', '=', INBOUND)
     .where('wamid', '!=', String(event['wamid']))
     .where('wa_timestamp', '<=', event.occurredAt)
     .limit(1)

@@ -1,4 +1,5 @@
 import type { DbExecutor } from '../../db/database.js';
+import { INBOUND } from '../timeline/index.js';
 import { serviceWindow } from './core/service-window.js';
 
 export type WindowView = { phoneNumberId: string; open: boolean; lastInboundAt: string | null; closesAt: string | null };
@@ -11,7 +12,7 @@ export async function serviceWindowsOf(exec: DbExecutor, contactId: string, now:
     .selectFrom('messages')
     .select(['business_phone_number_id', (eb) => eb.fn.max('wa_timestamp').as('at')])
     .where('contact_id', '=', contactId)
-    .where('direction', '=', 'inbound')
+    .where('direction', '=', INBOUND)
     .where('business_phone_number_id', 'is not', null)
     .groupBy('business_phone_number_id')
     .execute();

@@ -11,6 +11,7 @@ export {
   failOutboundEntry,
   lastInboundAt,
   lastInboundNumber,
+  INBOUND,
   findEntry,
   type QueuedEntry,
 } from './outbound-entries.js';

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { DbExecutor } from '../../db/database.js';
 import { statusRank } from './core/status-order.js';
 import { messageRepository, type MessageRow } from './message.repository.js';
@@ -94,16 +95,30 @@ export async function failOutboundEntry(
     .execute();
 }
 
-/** When the contact last wrote to a business number (epoch ms), for the 24-hour window. */
+/**
+ * `direction = 'inbound'` with the value written into the SQL: only then may SQLite answer from
+ * the partial index `messages_last_inbound` (migration 0009), whose WHERE a bound parameter does
+ * not prove. Every read of a contact's inbound messages uses it, instead of reading all of them.
+ */
+export const INBOUND = sql.lit<'inbound'>('inbound');
+
+/**
+ * When the contact last wrote to a business number (epoch ms), for the 24-hour window. The
+ * newest matching row rather than max(): walking `messages_last_inbound` from the newest, it
+ * stops at the first message to that number, where max() with the number as a filter would
+ * read all of the contact's inbound messages.
+ */
 export async function lastInboundAt(exec: DbExecutor, contactId: string, businessPhoneNumberId: string): Promise<number | null> {
   const row = await exec
     .selectFrom('messages')
-    .select((eb) => eb.fn.max('wa_timestamp').as('at'))
+    .select('wa_timestamp')
     .where('contact_id', '=', contactId)
-    .where('direction', '=', 'inbound')
+    .where('direction', '=', INBOUND)
     .where('business_phone_number_id', '=', businessPhoneNumberId)
+    .orderBy('wa_timestamp', 'desc')
+    .limit(1)
     .executeTakeFirst();
-  return row?.at == null ? null : Number(row.at);
+  return row === undefined ? null : Number(row.wa_timestamp);
 }
 
 /** The business number the contact wrote to most recently, if any. */
@@ -112,7 +127,7 @@ export async function lastInboundNumber(exec: DbExecutor, contactId: string): Pr
     .selectFrom('messages')
     .select('business_phone_number_id')
     .where('contact_id', '=', contactId)
-    .where('direction', '=', 'inbound')
+    .where('direction', '=', INBOUND)
     .where('business_phone_number_id', 'is not', null)
     .orderBy('wa_timestamp', 'desc')
     .limit(1)
