@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logger.js';
 import { deadLetterRepository } from './dead-letter.repository.js';
 import type { JobDefinition } from './job-definition.js';
 import { SqlJobQueue } from './sql-job-queue.js';
-import { Worker } from './worker.js';
+import { Worker, type WorkerOptions } from './worker.js';
 
 const log = createLogger('silent');
 
@@ -45,6 +45,11 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
 
   const worker = (definitions: JobDefinition[], q = queue) =>
     new Worker(q, definitions, { batchSize: 50, pollIntervalMs: 10, clock, log, random: () => 0.5 });
+  /** Waits (at most 5 s) until `done` answers true; the assertions after it say what was expected. */
+  const until = async (done: () => Promise<boolean>) => {
+    const deadline = Date.now() + 5_000;
+    while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  };
   const effects = async () => (await database.db.selectFrom('inbox_events').select('id').orderBy('id').execute()).map((r) => r.id);
   const jobs = () => database.db.selectFrom('jobs').selectAll().orderBy('created_at').execute();
 
@@ -202,8 +207,8 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
       return {
         ...record,
         async handle(payload, context) {
-          const until = performance.now() + 2;
-          while (performance.now() < until);
+          const busyUntil = performance.now() + 2;
+          while (performance.now() < busyUntil);
           await record.handle(payload as { key: string }, context);
         },
       };
@@ -221,32 +226,23 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
       };
       return { timed, batches };
     };
+    const givingWayWorker = (q: SqlJobQueue, yieldTo: NonNullable<WorkerOptions['yieldTo']>) =>
+      new Worker(q, [slowJob()], { batchSize: 50, batchBudgetMs: 1_000, pollIntervalMs: 60_000, clock, log, yieldTo });
     const twelveJobs = (q: SqlJobQueue) => q.enqueue(database.db, Array.from({ length: 12 }, (_, i) => ({ name: 'test.record', payload: { key: `k${String(i).padStart(2, '0')}` } })));
 
     it('while the rest of the process keeps the event loop busy, runs short batches and leaves it the rest of the time', async () => {
       const { timed, batches } = timedQueue();
       await twelveJobs(timed);
       const told: number[] = [];
-      const w = new Worker(timed, [slowJob()], {
-        batchSize: 50,
-        batchBudgetMs: 1_000,
-        pollIntervalMs: 60_000,
-        clock,
-        log,
-        // The rest of the process keeps the event loop busy throughout.
-        yieldTo: {
-          contended: (ownBusyMs) => {
-            told.push(ownBusyMs);
-            return true;
-          },
-          share: 0.25,
-          sliceMs: 3,
-        },
-      });
+      // The rest of the process keeps the event loop busy throughout.
+      const contended = (ownBusyMs: number) => {
+        told.push(ownBusyMs);
+        return true;
+      };
+      const w = givingWayWorker(timed, { contended, share: 0.25, sliceMs: 3 });
       w.start();
       try {
-        const deadline = Date.now() + 10_000;
-        while ((await effects()).length < 12 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+        await until(async () => (await effects()).length === 12);
       } finally {
         await w.stop();
       }
@@ -266,14 +262,7 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     it('with the event loop not contended, drains at full speed', async () => {
       const { timed, batches } = timedQueue();
       await twelveJobs(timed);
-      const w = new Worker(timed, [slowJob()], {
-        batchSize: 50,
-        batchBudgetMs: 1_000,
-        pollIntervalMs: 60_000,
-        clock,
-        log,
-        yieldTo: { contended: () => false, share: 0.25, sliceMs: 3 },
-      });
+      const w = givingWayWorker(timed, { contended: () => false, share: 0.25, sliceMs: 3 });
       expect(await w.drain()).toBe(12);
       expect(batches.map((b) => b.ran)).toEqual([12, 0]);
     });
@@ -294,10 +283,6 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
   });
 
   describe('wake-ups', () => {
-    const until = async (done: () => Promise<boolean>) => {
-      const deadline = Date.now() + 5_000;
-      while (!(await done()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
-    };
     /** A lease job that records its runs; with a poll of a minute, only a wake-up can run it soon. */
     const leaseRecorder = (runs: string[]): JobDefinition => ({
       name: 'test.leased-wake',
