@@ -1,6 +1,6 @@
 /**
- * What "when did this contact last write, and to which number" costs (`lastInboundAt`,
- * `lastInboundNumber`: twice per API accept, once per send) for contacts with a long history:
+ * What "when did this contact last write, and to which number" costs (`lastInbound` once per API
+ * accept that names no number, `lastInboundAt` otherwise and once per send) for contacts with a long history:
  * one inbound message, then `outbound` messages sent to them. The same functions, on the real
  * schema migrated up to 0008 (no `messages_last_inbound`) and to the latest migration.
  *
@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { Migrator } from 'kysely';
 import { connectDatabase } from '../../src/db/connect.js';
 import { migrationProvider } from '../../src/db/migrations/index.js';
-import { lastInboundAt, lastInboundNumber } from '../../src/modules/timeline/index.js';
+import { lastInbound, lastInboundAt } from '../../src/modules/timeline/index.js';
 
 const outbound = Number(process.argv[2] ?? 5_000);
 const contacts = Number(process.argv[3] ?? 100);
@@ -45,7 +45,7 @@ async function measure(migrateTo: string | null): Promise<{ at: number; number: 
     };
     return {
       at: await time((contactId) => lastInboundAt(database.db, contactId, NUMBER)),
-      number: await time((contactId) => lastInboundNumber(database.db, contactId)),
+      number: await time((contactId) => lastInbound(database.db, contactId)),
     };
   } finally {
     await database.close();
@@ -58,4 +58,4 @@ const withIndex = await measure(null);
 console.log(`${contacts} contacts, each 1 inbound message then ${outbound} outbound; µs per call (Kysely included)`);
 console.log(`                       without messages_last_inbound   with it`);
 console.log(`lastInboundAt          ${without.at.toFixed(1).padStart(29)}   ${withIndex.at.toFixed(1)}`);
-console.log(`lastInboundNumber      ${without.number.toFixed(1).padStart(29)}   ${withIndex.number.toFixed(1)}`);
+console.log(`lastInbound            ${without.number.toFixed(1).padStart(29)}   ${withIndex.number.toFixed(1)}`);

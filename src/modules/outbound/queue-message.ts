@@ -11,7 +11,7 @@ import { contactRepository, findOrCreateContactByBsuid, findOrCreateContactByPho
 import type { BusinessNumber, NumberDirectory } from '../numbers/index.js';
 import { reapplyErasureTombstone } from '../privacy/index.js';
 import { prepareTemplateSend } from '../templates/index.js';
-import { lastInboundAt, lastInboundNumber, recordOutboundQueued } from '../timeline/index.js';
+import { lastInbound, lastInboundAt, recordOutboundQueued, type LastInbound } from '../timeline/index.js';
 import { messageCategory, timelineText, toGraphMessage, type OutboundRequest } from './core/outbound-request.js';
 import { needsServiceWindow, serviceWindow } from './core/service-window.js';
 import { messageView, type MessageView } from './message-view.js';
@@ -74,21 +74,31 @@ async function resolveTarget(exec: DbExecutor, request: OutboundRequest, deps: Q
 }
 
 /**
- * The sending number: the one asked for, else the one the contact last wrote to, else the first
- * configured. `numbers` is read before the transaction: on SQLite a second query outside it would
- * wait for the connection the transaction holds.
+ * The sending number: the one asked for, else the one the contact last wrote to (`latest`, read
+ * only when no number is asked for), else the first configured. `numbers` is read before the
+ * transaction: on SQLite a second query outside it would wait for the connection it holds.
  */
-async function chooseNumber(exec: DbExecutor, request: OutboundRequest, contact: Contact, numbers: BusinessNumber[]): Promise<Result<BusinessNumber>> {
+function chooseNumber(request: OutboundRequest, latest: LastInbound | null | undefined, numbers: BusinessNumber[]): Result<BusinessNumber> {
   const byId = (id: string) => numbers.find((n) => n.phoneNumberId === id);
   if (request.from !== undefined) {
     const number = byId(request.from);
     return number ? ok(number) : err(new AppError('NUMBER_NOT_FOUND', `No WhatsApp number ${request.from} is configured.`));
   }
-  const lastUsed = await lastInboundNumber(exec, contact.id);
-  const number = (lastUsed ? byId(lastUsed) : undefined) ?? numbers[0];
+  const number = (latest ? byId(latest.businessPhoneNumberId) : undefined) ?? numbers[0];
   return number
     ? ok(number)
     : err(new AppError('NUMBER_NOT_CONFIGURED', 'No WhatsApp number is configured: set WHATSAPP_PHONE_NUMBER_ID and WHATSAPP_ACCESS_TOKEN, or add one with `switchboard numbers add`.'));
+}
+
+/**
+ * When the contact last wrote to `phoneNumberId`, for its 24-hour window. `latest` (their newest
+ * message to any number, when it was read to choose the number) answers without a second query
+ * when it is to this number, or when there is none at all.
+ */
+async function lastInboundTo(exec: DbExecutor, contactId: string, phoneNumberId: string, latest: LastInbound | null | undefined): Promise<number | null> {
+  if (latest === null) return null;
+  if (latest?.businessPhoneNumberId === phoneNumberId) return latest.at;
+  return lastInboundAt(exec, contactId, phoneNumberId);
 }
 
 /** Whom Meta should deliver to: the wa_id WhatsApp uses, else the phone, else the BSUID. */
@@ -119,7 +129,8 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
   const queued = await transaction(async (trx): Promise<Result<OutboxRow | { replayedBy: MessageView }>> => {
     const contact = await resolveTarget(trx, request, deps);
     if (!contact.ok) return contact;
-    const number = await chooseNumber(trx, request, contact.value, numbers);
+    const latest = request.from === undefined ? await lastInbound(trx, contact.value.id) : undefined;
+    const number = chooseNumber(request, latest, numbers);
     if (!number.ok) return number;
     const recipient = recipientOf(contact.value);
     if (!recipient) return err(new AppError('CONTACT_UNREACHABLE', 'The contact has no phone number and no BSUID to send to.'));
@@ -140,7 +151,7 @@ export async function queueMessage(request: OutboundRequest, deps: QueueMessageD
 
     const now = deps.clock.now();
     if (needsServiceWindow(request.type)) {
-      const window = serviceWindow(await lastInboundAt(trx, contact.value.id, number.value.phoneNumberId), now);
+      const window = serviceWindow(await lastInboundTo(trx, contact.value.id, number.value.phoneNumberId, latest), now);
       if (!window.open) {
         return err(
           new AppError('WINDOW_CLOSED', 'The 24-hour customer-service window is closed: only an approved template can be sent now.', {

@@ -10,9 +10,10 @@ export {
   completeOutboundSend,
   failOutboundEntry,
   lastInboundAt,
-  lastInboundNumber,
+  lastInbound,
   INBOUND,
   findEntry,
   type QueuedEntry,
+  type LastInbound,
 } from './outbound-entries.js';
 export { statusRank } from './core/status-order.js';

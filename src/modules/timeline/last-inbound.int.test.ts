@@ -6,7 +6,7 @@ import { ManualClock } from '../../platform/clock.js';
 import { uuidGenerator } from '../../platform/ids.js';
 import { createContact } from '../contacts/index.js';
 import { messageRepository } from './message.repository.js';
-import { lastInboundAt, lastInboundNumber } from './outbound-entries.js';
+import { lastInbound, lastInboundAt } from './outbound-entries.js';
 import { newMessageRow } from './record-message.js';
 
 const NUMBER_A = '1000001';
@@ -48,9 +48,9 @@ describe.each(DIALECTS)('when a contact last wrote, on %s', (dialect) => {
   it("answers from the contact's inbound messages only, per number", async () => {
     expect(await lastInboundAt(database.db, contactId, NUMBER_A)).toBe(6_000);
     expect(await lastInboundAt(database.db, contactId, NUMBER_B)).toBe(7_000);
-    expect(await lastInboundNumber(database.db, contactId)).toBe(NUMBER_B);
+    expect(await lastInbound(database.db, contactId)).toEqual({ businessPhoneNumberId: NUMBER_B, at: 7_000 });
     expect(await lastInboundAt(database.db, quiet, NUMBER_A)).toBeNull();
-    expect(await lastInboundNumber(database.db, quiet)).toBeNull();
+    expect(await lastInbound(database.db, quiet)).toBeNull();
   });
 
   it.runIf(dialect === 'sqlite')('reads them through the partial index, not the whole history', async () => {
@@ -62,7 +62,7 @@ describe.each(DIALECTS)('when a contact last wrote, on %s', (dialect) => {
       },
     });
     await lastInboundAt(logged, contactId, NUMBER_A);
-    await lastInboundNumber(logged, contactId);
+    await lastInbound(logged, contactId);
     expect(statements).toHaveLength(2);
     for (const statement of statements) {
       const plan = database.sqlite!.prepare(`EXPLAIN QUERY PLAN ${statement.sql}`).all(...statement.parameters) as { detail: string }[];

@@ -121,18 +121,25 @@ export async function lastInboundAt(exec: DbExecutor, contactId: string, busines
   return row === undefined ? null : Number(row.wa_timestamp);
 }
 
-/** The business number the contact wrote to most recently, if any. */
-export async function lastInboundNumber(exec: DbExecutor, contactId: string): Promise<string | null> {
+/** The contact's most recent message to one of the business numbers: to which, and when. */
+export type LastInbound = { businessPhoneNumberId: string; at: number };
+
+/**
+ * Which business number the contact wrote to most recently, and when (epoch ms); null if they
+ * never wrote. The newest inbound message of all is also the newest to its own number, so this
+ * one read serves both for picking the sending number and for that number's 24-hour window.
+ */
+export async function lastInbound(exec: DbExecutor, contactId: string): Promise<LastInbound | null> {
   const row = await exec
     .selectFrom('messages')
-    .select('business_phone_number_id')
+    .select(['business_phone_number_id', 'wa_timestamp'])
     .where('contact_id', '=', contactId)
     .where('direction', '=', INBOUND)
     .where('business_phone_number_id', 'is not', null)
     .orderBy('wa_timestamp', 'desc')
     .limit(1)
     .executeTakeFirst();
-  return row?.business_phone_number_id ?? null;
+  return row?.business_phone_number_id ? { businessPhoneNumberId: row.business_phone_number_id, at: Number(row.wa_timestamp) } : null;
 }
 
 export async function findEntry(exec: DbExecutor, id: string): Promise<MessageRow | undefined> {
