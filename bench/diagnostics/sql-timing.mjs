@@ -1,5 +1,6 @@
 // Preload for the hub process (node --import) that times, without touching src/:
-//  - every better-sqlite3 prepare / run / all / get, grouped by statement shape (COMMIT = fsync);
+//  - every better-sqlite3 prepare / run / all / get, grouped by statement shape; COMMITs also by
+//    the connection's synchronous level (FULL: its fsync blocks the event loop) and by who committed;
 //  - how long each worker batch holds the single SQLite connection (SqlJobQueue.runBatch);
 //  - the webhook group commits (GroupCommitter writeBatch): batch size and duration.
 // Writes a report to $SQL_TIMING_OUT (or stderr) when the process exits.
@@ -45,6 +46,19 @@ const shapeOf = (sql) => {
   return v;
 };
 
+// Commits are told apart by the connection's synchronous level (FULL fsyncs on the event loop)
+// and by the first frame of ours that led to them (async stacks: `node --async-stack-traces`, on by default).
+let synchronous = 'FULL';
+const OUR_FRAME = /\/(?:dist|src)\/((?:modules|jobs|db|platform|http)\/[^:)]+)/;
+function commitLabel() {
+  const stack = new Error().stack ?? '';
+  const ours = stack
+    .split('\n')
+    .map((line) => OUR_FRAME.exec(line)?.[1])
+    .find((file) => file && !file.startsWith('db/'));
+  return `commit (synchronous ${synchronous}) from ${ours ?? '?'}`;
+}
+
 let statementPatched = false;
 const originalPrepare = Database.prototype.prepare;
 Database.prototype.prepare = function prepare(sql) {
@@ -57,11 +71,15 @@ Database.prototype.prepare = function prepare(sql) {
     for (const method of ['run', 'all', 'get']) {
       const original = proto[method];
       proto[method] = function (...args) {
+        const level = /synchronous\s*=\s*(\w+)/i.exec(this.source);
+        if (level) synchronous = level[1].toUpperCase();
+        const what = shapeOf(this.source);
+        const label = what === 'commit' ? commitLabel() : what;
         const t = now();
         try {
           return original.apply(this, args);
         } finally {
-          add('execute (run/all/get)', shapeOf(this.source), now() - t);
+          add('execute (run/all/get)', label, now() - t);
         }
       };
     }
