@@ -56,7 +56,7 @@ export type WorkerOptions = {
 const MIN_CLAIM = 4;
 
 /** The longest a loop that gives way to foreground work waits between two batches. */
-const MAX_GIVE_WAY_MS = 50;
+export const MAX_GIVE_WAY_MS = 50;
 
 /** A job payload that does not match its schema will never succeed: it is dead-lettered at once. */
 class InvalidPayloadError extends Error {
