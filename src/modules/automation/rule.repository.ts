@@ -1,6 +1,7 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql } from 'kysely';
 import type { AutomationRuleTable } from '../../db/automation-tables.js';
 import type { DbExecutor } from '../../db/database.js';
+import { preparedQuery } from '../../db/prepared-query.js';
 import { Rule, type TriggerType } from './core/rule.js';
 
 export type RuleSource = 'api' | 'file';
@@ -12,17 +13,8 @@ function toStored(row: AutomationRuleTable): StoredRule {
   return { rule: { ...rule, enabled: row.enabled === 1, position: Number(row.position) }, source: row.source as RuleSource, createdAt: Number(row.created_at), updatedAt: Number(row.updated_at) };
 }
 
-let enabledTriggerTypesQuery: CompiledQuery<{ trigger_type: string }> | null = null;
-
-/**
- * Asked for every published event, and building a query costs more than SQLite takes to run
- * this one. It has no parameters, so its compiled text is the same on SQLite and PostgreSQL:
- * it is compiled once and reused.
- */
-function enabledTriggerTypesSql(exec: DbExecutor): CompiledQuery<{ trigger_type: string }> {
-  enabledTriggerTypesQuery ??= exec.selectFrom('automation_rules').select('trigger_type').distinct().where('enabled', '=', sql.lit(1)).compile();
-  return enabledTriggerTypesQuery;
-}
+/** Asked for every published event: prepared once (src/db/prepared-query.ts). */
+const enabledTriggerTypes = preparedQuery((db) => db.selectFrom('automation_rules').select('trigger_type').distinct().where('enabled', '=', sql.lit(1)));
 
 export const ruleRepository = {
   /** In evaluation order: position, then id. */
@@ -34,7 +26,7 @@ export const ruleRepository = {
 
   /** The trigger types of the enabled rules (the engine's filter on published events). */
   async enabledTriggerTypes(exec: DbExecutor): Promise<TriggerType[]> {
-    return (await exec.executeQuery(enabledTriggerTypesSql(exec))).rows.map((r) => r.trigger_type as TriggerType);
+    return (await enabledTriggerTypes.execute(exec, {})).rows.map((r) => r.trigger_type as TriggerType);
   },
 
   async find(exec: DbExecutor, id: string): Promise<StoredRule | undefined> {

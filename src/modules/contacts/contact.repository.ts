@@ -1,4 +1,5 @@
 import type { ContactTable, DbExecutor } from '../../db/database.js';
+import { preparedQuery } from '../../db/prepared-query.js';
 import type { Contact, ContactPatch } from './core/contact.js';
 
 /** A contact as the domain sees it, from its row (other modules reading contacts joined with their own tables use it too). */
@@ -47,6 +48,12 @@ function toColumns(patch: ContactPatch): Partial<ContactTable> {
   return columns;
 }
 
+// How every inbound message and API send finds its contact: prepared once (src/db/prepared-query.ts).
+const contactByBsuid = preparedQuery((db, v: { bsuid: string }) => db.selectFrom('contacts').selectAll().where('bsuid', '=', v.bsuid));
+const contactsByMatchKey = preparedQuery((db, v: { matchKey: string }) =>
+  db.selectFrom('contacts').selectAll().where('phone_match_key', '=', v.matchKey).orderBy('created_at').orderBy('id'),
+);
+
 export const contactRepository = {
   async findById(exec: DbExecutor, id: string): Promise<Contact | undefined> {
     const row = await exec.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
@@ -54,19 +61,13 @@ export const contactRepository = {
   },
 
   async findByBsuid(exec: DbExecutor, bsuid: string): Promise<Contact | undefined> {
-    const row = await exec.selectFrom('contacts').selectAll().where('bsuid', '=', bsuid).executeTakeFirst();
+    const row = await contactByBsuid.first(exec, { bsuid });
     return row && toContact(row);
   },
 
   /** Every contact whose number is a WhatsApp variant of the key, oldest first (the original record wins). */
   async findByMatchKey(exec: DbExecutor, matchKey: string): Promise<Contact[]> {
-    const rows = await exec
-      .selectFrom('contacts')
-      .selectAll()
-      .where('phone_match_key', '=', matchKey)
-      .orderBy('created_at')
-      .orderBy('id')
-      .execute();
+    const { rows } = await contactsByMatchKey.execute(exec, { matchKey });
     return rows.map(toContact);
   },
 

@@ -1,8 +1,12 @@
 import type { DialectName } from '../../db/connect.js';
 import type { DbExecutor, InboxEventTable } from '../../db/database.js';
 import { maxRowsPerInsert } from '../../db/dialect.js';
+import { preparedQuery } from '../../db/prepared-query.js';
 
 export type InboxEvent = InboxEventTable;
+
+// Read once per webhook by the worker (src/db/prepared-query.ts).
+const eventById = preparedQuery((db, v: { id: string }) => db.selectFrom('inbox_events').selectAll().where('id', '=', v.id));
 
 /** The durable inbox of raw webhook bodies, keyed by the sha256 of their bytes. */
 export const inboxRepository = {
@@ -23,7 +27,7 @@ export const inboxRepository = {
   },
 
   async get(exec: DbExecutor, id: string): Promise<InboxEvent | undefined> {
-    return exec.selectFrom('inbox_events').selectAll().where('id', '=', id).executeTakeFirst();
+    return eventById.first(exec, { id });
   },
 
   async count(exec: DbExecutor): Promise<number> {

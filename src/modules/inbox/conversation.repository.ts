@@ -1,5 +1,6 @@
 import type { DbExecutor } from '../../db/database.js';
 import type { ConversationTable } from '../../db/inbox-tables.js';
+import { everyColumn, preparedQuery } from '../../db/prepared-query.js';
 import type { ConversationCore, ConversationState } from './core/conversation-state.js';
 
 export type Conversation = ConversationCore & { id: string; contactId: string; phoneNumberId: string; createdAt: number; updatedAt: number };
@@ -37,6 +38,31 @@ function toColumns(core: ConversationCore): Omit<ConversationTable, 'id' | 'cont
   };
 }
 
+type ConversationColumns = ReturnType<typeof toColumns>;
+const STATE_COLUMNS: Record<keyof ConversationColumns, true> = {
+  state: true,
+  assignee_id: true,
+  unread_count: true,
+  last_message_text: true,
+  last_message_direction: true,
+  last_message_type: true,
+  last_message_at: true,
+  last_inbound_at: true,
+  resolved_at: true,
+};
+const ALL_COLUMNS: Record<keyof ConversationTable, true> = { ...STATE_COLUMNS, id: true, contact_id: true, business_phone_number_id: true, created_at: true, updated_at: true };
+
+// Every message in or out reads and writes its conversation: prepared once (src/db/prepared-query.ts).
+const conversationByKey = preparedQuery((db, v: { contactId: string; phoneNumberId: string }) =>
+  db.selectFrom('conversations').selectAll().where('contact_id', '=', v.contactId).where('business_phone_number_id', '=', v.phoneNumberId),
+);
+const insertConversation = preparedQuery((db, v: ConversationTable) =>
+  db.insertInto('conversations').values(everyColumn(v, ALL_COLUMNS)).onConflict((oc) => oc.columns(['contact_id', 'business_phone_number_id']).doNothing()),
+);
+const saveConversation = preparedQuery((db, v: ConversationColumns & { updated_at: number; id: string }) =>
+  db.updateTable('conversations').set({ ...everyColumn<ConversationColumns>(v, STATE_COLUMNS), updated_at: v.updated_at }).where('id', '=', v.id),
+);
+
 export const conversationRepository = {
   async findById(exec: DbExecutor, id: string): Promise<Conversation | undefined> {
     const row = await exec.selectFrom('conversations').selectAll().where('id', '=', id).executeTakeFirst();
@@ -44,12 +70,7 @@ export const conversationRepository = {
   },
 
   async findByKey(exec: DbExecutor, contactId: string, phoneNumberId: string): Promise<Conversation | undefined> {
-    const row = await exec
-      .selectFrom('conversations')
-      .selectAll()
-      .where('contact_id', '=', contactId)
-      .where('business_phone_number_id', '=', phoneNumberId)
-      .executeTakeFirst();
+    const row = await conversationByKey.first(exec, { contactId, phoneNumberId });
     return row && toConversation(row);
   },
 
@@ -64,19 +85,15 @@ export const conversationRepository = {
    * (another worker created it concurrently: the caller applies its change to that one instead).
    */
   async insert(exec: DbExecutor, key: { id: string; contactId: string; phoneNumberId: string }, core: ConversationCore, now: number): Promise<Conversation | undefined> {
-    const result = await exec
-      .insertInto('conversations')
-      .values({ id: key.id, contact_id: key.contactId, business_phone_number_id: key.phoneNumberId, ...toColumns(core), created_at: now, updated_at: now })
-      .onConflict((oc) => oc.columns(['contact_id', 'business_phone_number_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(result.numInsertedOrUpdatedRows ?? 0) === 0) return undefined;
+    const added = await insertConversation.changed(exec, { id: key.id, contact_id: key.contactId, business_phone_number_id: key.phoneNumberId, ...toColumns(core), created_at: now, updated_at: now });
+    if (added === 0) return undefined;
     return { ...core, ...key, createdAt: now, updatedAt: now };
   },
 
   /** `touch: false` keeps the list order (marking as read is not activity). */
   async save(exec: DbExecutor, conversation: Conversation, core: ConversationCore, now: number, touch = true): Promise<Conversation> {
     const updatedAt = touch ? Math.max(now, conversation.updatedAt) : conversation.updatedAt;
-    await exec.updateTable('conversations').set({ ...toColumns(core), updated_at: updatedAt }).where('id', '=', conversation.id).execute();
+    await saveConversation.execute(exec, { ...toColumns(core), updated_at: updatedAt, id: conversation.id });
     return { ...conversation, ...core, updatedAt };
   },
 

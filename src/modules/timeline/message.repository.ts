@@ -1,42 +1,85 @@
-import type { DbExecutor, MessageTable, ReactionTable } from '../../db/database.js';
+import type { DbExecutor, MessageStatusTable, MessageTable, ReactionTable } from '../../db/database.js';
+import { everyColumn, preparedQuery } from '../../db/prepared-query.js';
 
 export type MessageRow = MessageTable;
 export type ReactionRow = ReactionTable;
 export type EntryOwner = Pick<MessageRow, 'id' | 'contact_id' | 'business_phone_number_id'>;
 
+const MESSAGE_COLUMNS: Record<keyof MessageRow, true> = {
+  id: true,
+  wamid: true,
+  contact_id: true,
+  business_phone_number_id: true,
+  direction: true,
+  type: true,
+  text: true,
+  status: true,
+  status_rank: true,
+  error_code: true,
+  error_title: true,
+  error_details: true,
+  wa_timestamp: true,
+  media: true,
+  content: true,
+  context: true,
+  referral: true,
+  pricing: true,
+  raw: true,
+  created_at: true,
+  updated_at: true,
+};
+const STATUS_COLUMNS: Record<keyof MessageStatusTable, true> = { wamid: true, status: true, wa_timestamp: true, errors: true, pricing: true, received_at: true };
+
+// The statements every inbound message and every status runs: prepared once (src/db/prepared-query.ts).
+const insertMessage = preparedQuery((db, v: MessageRow) => db.insertInto('messages').values(everyColumn(v, MESSAGE_COLUMNS)).onConflict((oc) => oc.column('wamid').doNothing()));
+const messageByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').selectAll().where('wamid', '=', v.wamid));
+const idByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').select('id').where('wamid', '=', v.wamid));
+const ownerByWamid = preparedQuery((db, v: { wamid: string }) =>
+  db.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id']).where('wamid', '=', v.wamid),
+);
+const insertStatus = preparedQuery((db, v: MessageStatusTable) =>
+  db.insertInto('message_statuses').values(everyColumn(v, STATUS_COLUMNS)).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()),
+);
+const raiseStatus = preparedQuery((db, v: { wamid: string; status: string; rank: number; now: number }) =>
+  db.updateTable('messages').set({ status: v.status, status_rank: v.rank, updated_at: v.now }).where('wamid', '=', v.wamid).where('status_rank', '<', v.rank),
+);
+const moveUnknownEarlier = preparedQuery((db, v: { wamid: string; waTimestamp: number }) =>
+  db.updateTable('messages').set({ wa_timestamp: v.waTimestamp }).where('wamid', '=', v.wamid).where('type', '=', 'unknown').where('wa_timestamp', '>', v.waTimestamp),
+);
+const keepFirstPricing = preparedQuery((db, v: { wamid: string; pricing: string; now: number }) =>
+  db.updateTable('messages').set({ pricing: v.pricing, updated_at: v.now }).where('wamid', '=', v.wamid).where('pricing', 'is', null),
+);
+const setMessageError = preparedQuery((db, v: { wamid: string; code: number; title: string; details: string | null; now: number }) =>
+  db.updateTable('messages').set({ error_code: v.code, error_title: v.title, error_details: v.details, updated_at: v.now }).where('wamid', '=', v.wamid),
+);
+
 /** Messages keyed by wamid: inserting one that exists changes nothing. */
 export const messageRepository = {
   /** Returns whether the row was added (false: a row with its wamid was there already). */
   async insertIfAbsent(exec: DbExecutor, row: MessageRow): Promise<boolean> {
-    const result = await exec.insertInto('messages').values(row).onConflict((oc) => oc.column('wamid').doNothing()).executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0n) > 0;
+    return (await insertMessage.changed(exec, row)) > 0;
   },
 
   async findByWamid(exec: DbExecutor, wamid: string): Promise<MessageRow | undefined> {
-    return exec.selectFrom('messages').selectAll().where('wamid', '=', wamid).executeTakeFirst();
+    return messageByWamid.first(exec, { wamid });
   },
 
   /** The entry's id alone: not its raw JSON and the rest, which the worker would read for nothing. */
   async findIdByWamid(exec: DbExecutor, wamid: string): Promise<string | undefined> {
-    return (await exec.selectFrom('messages').select('id').where('wamid', '=', wamid).executeTakeFirst())?.id;
+    return (await idByWamid.first(exec, { wamid }))?.id;
   },
 
   /** The entry's id, whose it is and on which number: what an event about it names. */
   async findOwnerByWamid(exec: DbExecutor, wamid: string): Promise<EntryOwner | undefined> {
-    return exec.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id']).where('wamid', '=', wamid).executeTakeFirst();
+    return ownerByWamid.first(exec, { wamid });
   },
 
   /** Records a status event once per (wamid, status); returns false when it was already known. */
   async addStatusEvent(
     exec: DbExecutor,
-    row: { wamid: string; status: string; wa_timestamp: number; errors: string | null; pricing: string | null; received_at: number },
+    row: MessageStatusTable,
   ): Promise<boolean> {
-    const result = await exec
-      .insertInto('message_statuses')
-      .values(row)
-      .onConflict((oc) => oc.columns(['wamid', 'status']).doNothing())
-      .executeTakeFirst();
-    return Number(result.numInsertedOrUpdatedRows ?? 0) > 0;
+    return (await insertStatus.changed(exec, row)) > 0;
   },
 
   /**
@@ -54,25 +97,13 @@ export const messageRepository = {
     now: number,
   ): Promise<void> {
     const { status, rank, waTimestamp, pricing } = change;
-    await exec.updateTable('messages').set({ status, status_rank: rank, updated_at: now }).where('wamid', '=', wamid).where('status_rank', '<', rank).execute();
-    await exec
-      .updateTable('messages')
-      .set({ wa_timestamp: waTimestamp })
-      .where('wamid', '=', wamid)
-      .where('type', '=', 'unknown')
-      .where('wa_timestamp', '>', waTimestamp)
-      .execute();
-    if (pricing !== null) {
-      await exec.updateTable('messages').set({ pricing, updated_at: now }).where('wamid', '=', wamid).where('pricing', 'is', null).execute();
-    }
+    await raiseStatus.execute(exec, { wamid, status, rank, now });
+    await moveUnknownEarlier.execute(exec, { wamid, waTimestamp });
+    if (pricing !== null) await keepFirstPricing.execute(exec, { wamid, pricing, now });
   },
 
   async setError(exec: DbExecutor, wamid: string, error: { code: number; title: string; details: string | null }, now: number): Promise<void> {
-    await exec
-      .updateTable('messages')
-      .set({ error_code: error.code, error_title: error.title, error_details: error.details, updated_at: now })
-      .where('wamid', '=', wamid)
-      .execute();
+    await setMessageError.execute(exec, { wamid, ...error, now });
   },
 
   /** The latest reaction per person and message wins, whatever order they arrive in. */
