@@ -1,4 +1,5 @@
-import type { DbExecutor } from '../../db/database.js';
+import type { AuditLogTable, DbExecutor } from '../../db/database.js';
+import { everyColumn, preparedQuery } from '../../db/prepared-query.js';
 import type { Clock } from '../../platform/clock.js';
 import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import type { IdGenerator } from '../../platform/ids.js';
@@ -33,21 +34,31 @@ export type AuditEntry = {
 export type AuditPage = { data: AuditEntry[]; nextCursor: string | null };
 
 /** Appends one entry to the audit log (through `exec`: in the caller's transaction when it has one). Returns its id. */
+const AUDIT_COLUMNS: Record<keyof AuditLogTable, true> = {
+  id: true,
+  actor: true,
+  action: true,
+  target_type: true,
+  target_id: true,
+  details: true,
+  request_id: true,
+  occurred_at: true,
+};
+// Every API write adds one (src/db/prepared-query.ts).
+const insertEntry = preparedQuery((db, v: AuditLogTable) => db.insertInto('audit_log').values(everyColumn(v, AUDIT_COLUMNS)));
+
 export async function recordAudit(exec: DbExecutor, input: AuditInput, deps: AuditDeps): Promise<string> {
   const id = deps.ids.next();
-  await exec
-    .insertInto('audit_log')
-    .values({
-      id,
-      actor: input.actor,
-      action: input.action,
-      target_type: input.targetType ?? null,
-      target_id: input.targetId ?? null,
-      details: input.details ? JSON.stringify(input.details) : null,
-      request_id: input.requestId ?? null,
-      occurred_at: input.occurredAt ?? deps.clock.now(),
-    })
-    .execute();
+  await insertEntry.execute(exec, {
+    id,
+    actor: input.actor,
+    action: input.action,
+    target_type: input.targetType ?? null,
+    target_id: input.targetId ?? null,
+    details: input.details ? JSON.stringify(input.details) : null,
+    request_id: input.requestId ?? null,
+    occurred_at: input.occurredAt ?? deps.clock.now(),
+  });
   return id;
 }
 

@@ -1,12 +1,38 @@
 import type { DialectName } from '../../db/connect.js';
 import type { DbExecutor, OutboundMessageTable, OutboundState } from '../../db/database.js';
 import { lockForClaim } from '../../db/dialect.js';
+import { everyColumn, preparedQuery } from '../../db/prepared-query.js';
 
 export type OutboxRow = OutboundMessageTable;
 
+const OUTBOX_COLUMNS: Record<keyof OutboxRow, true> = {
+  id: true,
+  idempotency_key: true,
+  contact_id: true,
+  business_phone_number_id: true,
+  recipient: true,
+  recipient_kind: true,
+  type: true,
+  category: true,
+  body: true,
+  state: true,
+  attempts: true,
+  pair_attempts: true,
+  next_attempt_at: true,
+  lease_until: true,
+  wamid: true,
+  message_status: true,
+  error_code: true,
+  error_message: true,
+  created_at: true,
+  updated_at: true,
+};
+// Every accepted API send adds one (src/db/prepared-query.ts).
+const insertRow = preparedQuery((db, v: OutboxRow) => db.insertInto('outbound_messages').values(everyColumn(v, OUTBOX_COLUMNS)));
+
 export const outboxRepository = {
   async insert(exec: DbExecutor, row: OutboxRow): Promise<void> {
-    await exec.insertInto('outbound_messages').values(row).execute();
+    await insertRow.execute(exec, row);
   },
 
   async findById(exec: DbExecutor, id: string): Promise<OutboxRow | undefined> {

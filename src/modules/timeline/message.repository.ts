@@ -32,6 +32,7 @@ const STATUS_COLUMNS: Record<keyof MessageStatusTable, true> = { wamid: true, st
 
 // The statements every inbound message and every status runs: prepared once (src/db/prepared-query.ts).
 const insertMessage = preparedQuery((db, v: MessageRow) => db.insertInto('messages').values(everyColumn(v, MESSAGE_COLUMNS)).onConflict((oc) => oc.column('wamid').doNothing()));
+const messageById = preparedQuery((db, v: { id: string }) => db.selectFrom('messages').selectAll().where('id', '=', v.id));
 const messageByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').selectAll().where('wamid', '=', v.wamid));
 const idByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').select('id').where('wamid', '=', v.wamid));
 const ownerByWamid = preparedQuery((db, v: { wamid: string }) =>
@@ -58,6 +59,10 @@ export const messageRepository = {
   /** Returns whether the row was added (false: a row with its wamid was there already). */
   async insertIfAbsent(exec: DbExecutor, row: MessageRow): Promise<boolean> {
     return (await insertMessage.changed(exec, row)) > 0;
+  },
+
+  async findById(exec: DbExecutor, id: string): Promise<MessageRow | undefined> {
+    return messageById.first(exec, { id });
   },
 
   async findByWamid(exec: DbExecutor, wamid: string): Promise<MessageRow | undefined> {

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../../db/database.js';
+import { preparedQuery } from '../../db/prepared-query.js';
 import { statusRank } from './core/status-order.js';
 import { messageRepository, type MessageRow } from './message.repository.js';
 
@@ -19,32 +20,30 @@ export type QueuedEntry = {
 };
 
 export async function recordOutboundQueued(exec: DbExecutor, entry: QueuedEntry): Promise<void> {
-  await exec
-    .insertInto('messages')
-    .values({
-      id: entry.id,
-      wamid: null,
-      contact_id: entry.contactId,
-      business_phone_number_id: entry.businessPhoneNumberId,
-      direction: 'outbound',
-      type: entry.type,
-      text: entry.text,
-      status: 'queued',
-      status_rank: statusRank('queued'),
-      error_code: null,
-      error_title: null,
-      error_details: null,
-      wa_timestamp: entry.queuedAt,
-      media: null,
-      content: JSON.stringify(entry.content),
-      context: null,
-      referral: null,
-      pricing: null,
-      raw: null,
-      created_at: entry.queuedAt,
-      updated_at: entry.queuedAt,
-    })
-    .execute();
+  // No wamid yet, so nothing for `wamid`'s unique key to skip: the row is always added.
+  await messageRepository.insertIfAbsent(exec, {
+    id: entry.id,
+    wamid: null,
+    contact_id: entry.contactId,
+    business_phone_number_id: entry.businessPhoneNumberId,
+    direction: 'outbound',
+    type: entry.type,
+    text: entry.text,
+    status: 'queued',
+    status_rank: statusRank('queued'),
+    error_code: null,
+    error_title: null,
+    error_details: null,
+    wa_timestamp: entry.queuedAt,
+    media: null,
+    content: JSON.stringify(entry.content),
+    context: null,
+    referral: null,
+    pricing: null,
+    raw: null,
+    created_at: entry.queuedAt,
+    updated_at: entry.queuedAt,
+  });
 }
 
 /**
@@ -52,12 +51,31 @@ export async function recordOutboundQueued(exec: DbExecutor, entry: QueuedEntry)
  * answers the send and posts `sent` at nearly the same moment): they then created an entry of
  * unknown content under that wamid, which is folded into ours here, keeping the furthest status.
  */
+type Completion = Pick<MessageRow, 'id' | 'status' | 'status_rank' | 'error_code' | 'error_title' | 'error_details' | 'pricing' | 'updated_at'> & { wamid: string };
+
+// Run for every send Meta accepts (src/db/prepared-query.ts).
+const completeEntry = preparedQuery((db, v: Completion) =>
+  db
+    .updateTable('messages')
+    .set({
+      wamid: v.wamid,
+      status: v.status,
+      status_rank: v.status_rank,
+      error_code: v.error_code,
+      error_title: v.error_title,
+      error_details: v.error_details,
+      pricing: v.pricing,
+      updated_at: v.updated_at,
+    })
+    .where('id', '=', v.id),
+);
+
 export async function completeOutboundSend(exec: DbExecutor, entryId: string, wamid: string, now: number): Promise<void> {
   const early = await messageRepository.findByWamid(exec, wamid);
   if (early && early.id === entryId) return;
   if (early) await exec.deleteFrom('messages').where('id', '=', early.id).execute();
   const accepted = statusRank('accepted');
-  const entry = await exec.selectFrom('messages').selectAll().where('id', '=', entryId).executeTakeFirst();
+  const entry = await messageRepository.findById(exec, entryId);
   if (!entry) return;
   const best: Pick<MessageRow, 'status' | 'status_rank'> =
     early && early.status_rank > Math.max(entry.status_rank, accepted)
@@ -65,19 +83,16 @@ export async function completeOutboundSend(exec: DbExecutor, entryId: string, wa
       : entry.status_rank > accepted
         ? { status: entry.status, status_rank: entry.status_rank }
         : { status: 'accepted', status_rank: accepted };
-  await exec
-    .updateTable('messages')
-    .set({
-      wamid,
-      ...best,
-      error_code: entry.error_code ?? early?.error_code ?? null,
-      error_title: entry.error_title ?? early?.error_title ?? null,
-      error_details: entry.error_details ?? early?.error_details ?? null,
-      pricing: entry.pricing ?? early?.pricing ?? null,
-      updated_at: now,
-    })
-    .where('id', '=', entryId)
-    .execute();
+  await completeEntry.execute(exec, {
+    id: entryId,
+    wamid,
+    ...best,
+    error_code: entry.error_code ?? early?.error_code ?? null,
+    error_title: entry.error_title ?? early?.error_title ?? null,
+    error_details: entry.error_details ?? early?.error_details ?? null,
+    pricing: entry.pricing ?? early?.pricing ?? null,
+    updated_at: now,
+  });
 }
 
 /** A send that will not happen: the entry shows `failed` with the reason (Meta's code when there is one). */
@@ -102,6 +117,28 @@ export async function failOutboundEntry(
  */
 export const INBOUND = sql.lit<'inbound'>('inbound');
 
+// Every API accept and every send reads one of these (src/db/prepared-query.ts).
+const lastInboundToNumber = preparedQuery((db, v: { contactId: string; businessPhoneNumberId: string }) =>
+  db
+    .selectFrom('messages')
+    .select('wa_timestamp')
+    .where('contact_id', '=', v.contactId)
+    .where('direction', '=', INBOUND)
+    .where('business_phone_number_id', '=', v.businessPhoneNumberId)
+    .orderBy('wa_timestamp', 'desc')
+    .limit(1),
+);
+const newestInbound = preparedQuery((db, v: { contactId: string }) =>
+  db
+    .selectFrom('messages')
+    .select(['business_phone_number_id', 'wa_timestamp'])
+    .where('contact_id', '=', v.contactId)
+    .where('direction', '=', INBOUND)
+    .where('business_phone_number_id', 'is not', null)
+    .orderBy('wa_timestamp', 'desc')
+    .limit(1),
+);
+
 /**
  * When the contact last wrote to a business number (epoch ms), for the 24-hour window. The
  * newest matching row rather than max(): walking `messages_last_inbound` from the newest, it
@@ -109,15 +146,7 @@ export const INBOUND = sql.lit<'inbound'>('inbound');
  * read all of the contact's inbound messages.
  */
 export async function lastInboundAt(exec: DbExecutor, contactId: string, businessPhoneNumberId: string): Promise<number | null> {
-  const row = await exec
-    .selectFrom('messages')
-    .select('wa_timestamp')
-    .where('contact_id', '=', contactId)
-    .where('direction', '=', INBOUND)
-    .where('business_phone_number_id', '=', businessPhoneNumberId)
-    .orderBy('wa_timestamp', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const row = await lastInboundToNumber.first(exec, { contactId, businessPhoneNumberId });
   return row === undefined ? null : Number(row.wa_timestamp);
 }
 
@@ -130,15 +159,7 @@ export type LastInbound = { businessPhoneNumberId: string; at: number };
  * one read serves both for picking the sending number and for that number's 24-hour window.
  */
 export async function lastInbound(exec: DbExecutor, contactId: string): Promise<LastInbound | null> {
-  const row = await exec
-    .selectFrom('messages')
-    .select(['business_phone_number_id', 'wa_timestamp'])
-    .where('contact_id', '=', contactId)
-    .where('direction', '=', INBOUND)
-    .where('business_phone_number_id', 'is not', null)
-    .orderBy('wa_timestamp', 'desc')
-    .limit(1)
-    .executeTakeFirst();
+  const row = await newestInbound.first(exec, { contactId });
   return row?.business_phone_number_id ? { businessPhoneNumberId: row.business_phone_number_id, at: Number(row.wa_timestamp) } : null;
 }
 
