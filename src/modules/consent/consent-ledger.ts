@@ -1,4 +1,5 @@
 import type { ConsentEventTable, DbExecutor } from '../../db/database.js';
+import { preparedQuery } from '../../db/prepared-query.js';
 import type { Clock } from '../../platform/clock.js';
 import type { IdGenerator } from '../../platform/ids.js';
 import type { EventPublisher } from '../events/index.js';
@@ -102,6 +103,20 @@ export function toLedgerEvent(row: ConsentEventRow): LedgerEvent {
   };
 }
 
+// Every API accept and every send asks (src/db/prepared-query.ts): the events for every number,
+// and those for every number or the one sending.
+const eventsForEveryNumber = preparedQuery((db, v: { contactId: string; category: ConsentCategory }) =>
+  db.selectFrom('consent_events').selectAll().where('contact_id', '=', v.contactId).where('category', '=', v.category).where('business_phone_number_id', 'is', null),
+);
+const eventsForNumber = preparedQuery((db, v: { contactId: string; category: ConsentCategory; businessPhoneNumberId: string }) =>
+  db
+    .selectFrom('consent_events')
+    .selectAll()
+    .where('contact_id', '=', v.contactId)
+    .where('category', '=', v.category)
+    .where((eb) => eb.or([eb('business_phone_number_id', 'is', null), eb('business_phone_number_id', '=', v.businessPhoneNumberId)])),
+);
+
 export const consentRepository = {
   /** The contact's whole ledger, oldest first. */
   async ledger(exec: DbExecutor, contactId: string): Promise<ConsentEventRow[]> {
@@ -117,16 +132,10 @@ export const consentRepository = {
 
   /** The contact's events for one category that apply to `businessPhoneNumberId` (its own and the global ones). */
   async forNumber(exec: DbExecutor, contactId: string, category: ConsentCategory, businessPhoneNumberId: string | null): Promise<ConsentEventRow[]> {
-    return exec
-      .selectFrom('consent_events')
-      .selectAll()
-      .where('contact_id', '=', contactId)
-      .where('category', '=', category)
-      .where((eb) =>
-        businessPhoneNumberId === null
-          ? eb('business_phone_number_id', 'is', null)
-          : eb.or([eb('business_phone_number_id', 'is', null), eb('business_phone_number_id', '=', businessPhoneNumberId)]),
-      )
-      .execute();
+    const { rows } =
+      businessPhoneNumberId === null
+        ? await eventsForEveryNumber.execute(exec, { contactId, category })
+        : await eventsForNumber.execute(exec, { contactId, category, businessPhoneNumberId });
+    return rows;
   },
 };

@@ -235,7 +235,7 @@ export class OutboundSender {
     const { row } = outcome;
     switch (outcome.kind) {
       case 'accepted':
-        await outboxRepository.update(trx, row.id, { state: 'accepted', wamid: outcome.wamid, message_status: outcome.messageStatus, lease_until: null, attempts: row.attempts + 1, updated_at: now });
+        await outboxRepository.markAccepted(trx, row.id, { wamid: outcome.wamid, messageStatus: outcome.messageStatus, attempts: row.attempts + 1, now });
         await completeOutboundSend(trx, row.id, outcome.wamid, now);
         return;
       case 'requeue':

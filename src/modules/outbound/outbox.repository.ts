@@ -29,6 +29,13 @@ const OUTBOX_COLUMNS: Record<keyof OutboxRow, true> = {
 };
 // Every accepted API send adds one (src/db/prepared-query.ts).
 const insertRow = preparedQuery((db, v: OutboxRow) => db.insertInto('outbound_messages').values(everyColumn(v, OUTBOX_COLUMNS)));
+// And the sender records most of them accepted.
+const acceptRow = preparedQuery((db, v: { id: string; wamid: string; messageStatus: string | null; attempts: number; now: number }) =>
+  db
+    .updateTable('outbound_messages')
+    .set({ state: 'accepted', wamid: v.wamid, message_status: v.messageStatus, lease_until: null, attempts: v.attempts, updated_at: v.now })
+    .where('id', '=', v.id),
+);
 
 export const outboxRepository = {
   async insert(exec: DbExecutor, row: OutboxRow): Promise<void> {
@@ -104,6 +111,11 @@ export const outboxRepository = {
       .where('next_attempt_at', '>', now)
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  },
+
+  /** Meta took the message: the outcome every send hopes for. */
+  async markAccepted(exec: DbExecutor, id: string, accepted: { wamid: string; messageStatus: string | null; attempts: number; now: number }): Promise<void> {
+    await acceptRow.execute(exec, { id, ...accepted });
   },
 
   async update(exec: DbExecutor, id: string, changes: Partial<Omit<OutboxRow, 'id'>>, expectedState?: OutboundState): Promise<boolean> {
