@@ -3,7 +3,7 @@ import type { DbExecutor } from './database.js';
 
 /**
  * Stands where a value given at run time goes. Kysely takes it for an ordinary value and makes
- * it a parameter of the compiled statement, which is where `run` puts the real value.
+ * it a parameter of the compiled statement, which is where `execute` puts the real value.
  */
 class Slot {
   constructor(readonly name: string) {}
@@ -27,8 +27,8 @@ export type PreparedQuery<V, R> = {
  *   const byWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').select('id').where('wamid', '=', v.wamid));
  *   const row = await byWamid.first(trx, { wamid });
  *
- * `build` gets stand-ins for the values (each `v.name` is a slot) and must use them only as
- * single values: in a comparison, an INSERT's row, an UPDATE's SET or a LIMIT. Not as a list
+ * `build` gets stand-ins for the values (each `v.name` is a slot; spreading `v` gives nothing,
+ * `everyColumn` lists an INSERT's row) and must use them only as single values: in a comparison, an INSERT's row, an UPDATE's SET or a LIMIT. Not as a list
  * (`in`), and not to decide the statement's shape (a column left out when its value is
  * `undefined`): the statement is decided once, for every call. Every slot must get a value (null
  * where the column allows it); a missing one throws before anything runs.

@@ -46,11 +46,6 @@ export async function recordOutboundQueued(exec: DbExecutor, entry: QueuedEntry)
   });
 }
 
-/**
- * Gives a queued entry the wamid Meta answered with. Status webhooks can beat us to it (Meta
- * answers the send and posts `sent` at nearly the same moment): they then created an entry of
- * unknown content under that wamid, which is folded into ours here, keeping the furthest status.
- */
 type Completion = Pick<MessageRow, 'id' | 'status' | 'status_rank' | 'error_code' | 'error_title' | 'error_details' | 'pricing' | 'updated_at'> & { wamid: string };
 
 // Run for every send Meta accepts (src/db/prepared-query.ts).
@@ -70,6 +65,11 @@ const completeEntry = preparedQuery((db, v: Completion) =>
     .where('id', '=', v.id),
 );
 
+/**
+ * Gives a queued entry the wamid Meta answered with. Status webhooks can beat us to it (Meta
+ * answers the send and posts `sent` at nearly the same moment): they then created an entry of
+ * unknown content under that wamid, which is folded into ours here, keeping the furthest status.
+ */
 export async function completeOutboundSend(exec: DbExecutor, entryId: string, wamid: string, now: number): Promise<void> {
   const early = await messageRepository.findByWamid(exec, wamid);
   if (early && early.id === entryId) return;
