@@ -36,7 +36,8 @@ export type PreparedQuery<V, R> = {
 export function preparedQuery<V extends object, R>(build: (db: DbExecutor, values: V) => Compilable<R>): PreparedQuery<V, R> {
   const slots = new Proxy({}, { get: (_target, name) => new Slot(String(name)) }) as V;
   // One compiled statement per database: SQLite and PostgreSQL write parameters differently. The
-  // dialect adapter is the one object a Kysely instance shares with its transactions.
+  // dialect adapter is the one object a Kysely instance shares with its transactions. Kysely marks
+  // `getExecutor()` internal: a Kysely upgrade must keep the cross-dialect test of this module green.
   const compiled = new WeakMap<object, CompiledQuery<R>>();
 
   const statementFor = (exec: DbExecutor): CompiledQuery<R> => {
