@@ -199,6 +199,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
           inDoubtMs: config.OUTBOUND_IN_DOUBT_MS,
           maxAttempts: config.OUTBOUND_MAX_ATTEMPTS,
           pollIntervalMs: 250,
+          // 5 ms: at 1,000 sends/s about five outcomes share a commit; a lone message waits 5 ms more.
+          roundGatherMs: 5,
           maxInlineWaitMs: 2_000,
           tokenExpiredPauseMs: 60_000,
           consentPolicy,

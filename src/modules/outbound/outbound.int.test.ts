@@ -740,6 +740,28 @@ describe.each(DIALECTS)('outbound messages against the Meta simulator on %s', (d
       expect(messages.map((m) => acceptedFor(h, m.id).length)).toEqual(messages.map(() => 1));
     }, 45_000);
 
+    // Outcomes wait a few milliseconds for the next round's commit: stopping must still record
+    // every send Meta accepted, or each would be taken for a crash and resent after its lease.
+    it('records the outcome of every send still in flight when the sender stops', async () => {
+      const h = await start({ startSender: false });
+      const messages = await sixtyQueued(h);
+      const lastAccepted = new Promise<void>((resolve) => {
+        const stopListening = h.sim.onMessageSent(() => {
+          if (h.sim.sentMessages().length < messages.length) return;
+          stopListening();
+          resolve();
+        });
+      });
+      h.hub.sender!.start();
+      await lastAccepted;
+      // Meta has just answered the last one; the hub has not yet read that answer.
+      await h.hub.sender!.stop();
+
+      const rows = await h.db.selectFrom('outbound_messages').select(['id', 'state', 'wamid']).where('id', 'in', messages.map((m) => m.id)).execute();
+      expect(rows.filter((r) => r.state !== 'accepted')).toEqual([]);
+      for (const row of rows) expect(row.wamid).toBe(acceptedFor(h, row.id)[0]!.wamid);
+    }, 45_000);
+
     it('sends a burst of 45 to one customer at once and holds the 46th about 6 s (pair limit)', async () => {
       const h = await start();
       const { contact } = await customerWritesIn(h, '16505550126');
