@@ -298,6 +298,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         verifyToken: config.WHATSAPP_VERIFY_TOKEN,
         trustProxy: config.TRUST_PROXY,
         webhookBodyLimitBytes: config.WEBHOOK_BODY_LIMIT_BYTES,
+        ...(database.withoutCommitFsync ? { commitWithoutFsync: database.withoutCommitFsync } : {}),
         ingestor,
         inboundMetrics,
         contacts: { clock, ids, defaultRegion: config.DEFAULT_REGION },

@@ -53,6 +53,8 @@ export type AppDeps = {
    * its transaction is committed by then, so the worker is woken instead of waiting for its poll.
    */
   onChangeAnswered?: () => void;
+  /** SQLite: `DatabaseHandle.withoutCommitFsync`, for the audit trail's writes (`AuditHookDeps`). */
+  commitWithoutFsync?: <T>(work: (db: Db) => Promise<T>) => Promise<T>;
   /** The CRM's API (people, tasks) and, for an external CRM, its webhook route. */
   crm?: Omit<CrmRouteOptions, 'db'> & { webhook: Omit<CrmWebhookRouteOptions, 'bodyLimitBytes'> | null };
 };
@@ -123,7 +125,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         authed.addHook('onRequest', authenticated);
         const { clock, ids } = deps.contacts;
         // Every change made through the API is on the audit trail (GET /api/v1/audit).
-        const audit = registerAuditHooks(authed, { db: deps.db, clock, ids, log: deps.log, actorOf });
+        const audit = registerAuditHooks(authed, { db: deps.db, clock, ids, log: deps.log, actorOf, ...(deps.commitWithoutFsync ? { commitWithoutFsync: deps.commitWithoutFsync } : {}) });
         app.addHook('onClose', () => audit.idle());
         await authed.register(contactsRoutes, {
           db: deps.db,
