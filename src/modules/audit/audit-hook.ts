@@ -67,7 +67,7 @@ export function registerAuditHooks(scope: FastifyInstance, deps: AuditHookDeps):
   const actorOf = deps.actorOf ?? (() => 'api-token');
   const created = new WeakMap<FastifyRequest, string>();
   const pending = new Set<Promise<void>>();
-  // Entries of concurrent requests share one transaction (one fsync), not one commit each.
+  // Entries of concurrent requests share one transaction, not one commit each.
   const write = (db: Db, entries: AuditInput[]) =>
     db.transaction().execute(async (trx) => {
       for (const entry of entries) await recordAudit(trx, entry, deps);

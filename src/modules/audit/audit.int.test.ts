@@ -2,7 +2,8 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors, serializerCompiler, validatorCompiler, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
+import { createTestDatabase, DIALECTS, SYNCHRONOUS, synchronousOf, type TestDatabase } from '../../../test/support/test-databases.js';
+import type { Db } from '../../db/database.js';
 import { bearerAuth } from '../../http/bearer-auth.js';
 import { replyError } from '../../http/reply-error.js';
 import { ManualClock } from '../../platform/clock.js';
@@ -29,6 +30,8 @@ describe.each(DIALECTS)('audit on %s', (dialect) => {
   let clock: ManualClock;
   let app: FastifyInstance;
   let recorder: AuditRecorder;
+  /** SQLite: how many audit batches were committed through `withoutCommitFsync`, as the hub wires it. */
+  let unsyncedBatches = 0;
 
   beforeAll(async () => {
     database = await createTestDatabase(dialect);
@@ -44,7 +47,14 @@ describe.each(DIALECTS)('audit on %s', (dialect) => {
       async (api) => {
         await api.register(async (authed) => {
           authed.addHook('onRequest', bearerAuth(TOKEN));
-          recorder = registerAuditHooks(authed, { db: database.db, clock: { now: () => clock.now() }, ids: uuidGenerator });
+          const withoutFsync = database.withoutCommitFsync;
+          const commitWithoutFsync = withoutFsync
+            ? <T>(work: (db: Db) => Promise<T>) => {
+                unsyncedBatches++;
+                return withoutFsync(work);
+              }
+            : undefined;
+          recorder = registerAuditHooks(authed, { db: database.db, clock: { now: () => clock.now() }, ids: uuidGenerator, ...(commitWithoutFsync ? { commitWithoutFsync } : {}) });
           await authed.register(thingsRoutes);
           await authed.register(auditRoutes, { db: database.db });
         });
@@ -86,6 +96,14 @@ describe.each(DIALECTS)('audit on %s', (dialect) => {
     });
     expect(deleted).toMatchObject({ action: 'DELETE /api/v1/contacts/:id', targetId: 'missing', details: { statusCode: 404 } });
     expect(consent).toMatchObject({ action: 'POST /api/v1/contacts/:id/consent', targetType: 'contacts', targetId: 'c-1', details: { statusCode: 201 } });
+  });
+
+  it.runIf(dialect === 'sqlite')('on SQLite commits its entries without an fsync of their own, and leaves the connection syncing every commit', async () => {
+    const before = unsyncedBatches;
+    await Promise.all(Array.from({ length: 5 }, (_, i) => app.inject({ method: 'PATCH', url: `/api/v1/contacts/c-${i}`, headers: auth, payload: {} })));
+    expect(await entries()).toHaveLength(5);
+    expect(unsyncedBatches).toBeGreaterThan(before);
+    expect(synchronousOf(database)).toBe(SYNCHRONOUS.FULL);
   });
 
   it('takes the id of what a POST created from the answer, and never records the body', async () => {
