@@ -109,7 +109,10 @@ export function registerDemoCommand(program: Command): void {
         const customer = sim.customers()[0];
         console.log(`Meta simulator: ${simulator.baseUrl} with ${sim.customers().length} customers writing in (state: ${simulator.baseUrl}/_simulator/state)`);
         if (customer?.waId) {
-          console.log('Reply to a customer (inside the 24-hour window once they have written):');
+          // The customer the reply below goes to writes first, so that the reply works at once
+          // instead of after the autopilot happens to pick them (a free-form reply needs their window open).
+          sim.customerSays(customer, DEFAULT_NUMBER.phoneNumberId, 'Olá! Is my order on its way?');
+          console.log(`Reply to ${customer.name}, who has just written (the 24-hour window is open):`);
           console.log(`  curl -s -X POST ${hubUrl}/api/v1/messages -H "Authorization: Bearer ${token}" -H 'content-type: application/json' \\`);
           console.log(`    -d '{"to":"+${customer.waId}","type":"text","text":{"body":"Hello from Switchboard"}}'`);
         }

@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { signatureFor } from '../../src/modules/inbound/webhook-signature.js';
 
 /**
@@ -10,10 +12,11 @@ import { signatureFor } from '../../src/modules/inbound/webhook-signature.js';
  * tests talk to it over HTTP, and to its database through their own connection.
  */
 
-/** The repository root: the CLI is started from there, as `npm run dev` does. */
+/** The repository root: the CLI is started from there (as `npm run dev` does) unless a test says otherwise. */
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 const CLI_ENTRY = 'src/cli/main.ts';
+const TSX_LOADER = pathToFileURL(createRequire(join(REPO_ROOT, 'package.json')).resolve('tsx')).href;
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 const LISTENING = /Switchboard listening on (http:\/\/[^\s:]+:(\d+))/;
@@ -42,9 +45,14 @@ export type ServerProcess = {
 };
 
 export type StartServerOptions = {
-  databaseUrl: string;
+  /** Unset: the command's own default (`sqlite:./data/switchboard.db`, under `cwd`). */
+  databaseUrl?: string;
   /** Extra or overriding variables; `undefined` removes one (e.g. to test a missing secret). */
   env?: EnvOverrides;
+  /** The CLI command and its options; `['serve']` by default. */
+  command?: string[];
+  /** The process's working directory (where `./data` is); the repository by default. */
+  cwd?: string;
 };
 
 /** The child's environment: the runner's, minus anything the server reads, plus `vars` (undefined = unset). */
@@ -66,7 +74,7 @@ function waitForExit(child: ChildProcess): Promise<number | null> {
 /** Starts `switchboard serve` on a free port and resolves once it prints its listening line. */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const vars: EnvOverrides = {
-    DATABASE_URL: options.databaseUrl,
+    ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
     PORT: '0',
     HOST: '127.0.0.1',
     META_APP_SECRET: randomBytes(16).toString('hex'),
@@ -75,8 +83,9 @@ export async function startServer(options: StartServerOptions): Promise<ServerPr
     LOG_LEVEL: 'warn',
     ...options.env,
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve'], {
-    cwd: REPO_ROOT,
+  // By absolute path and URL: from another working directory, `tsx` would not be found.
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, CLI_ENTRY), ...(options.command ?? ['serve'])], {
+    cwd: options.cwd ?? REPO_ROOT,
     env: childEnv(vars),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -144,7 +153,7 @@ export type CliResult = { code: number | null; stdout: string; stderr: string };
 
 /** Runs one CLI command to completion (`dlq list`, `serve` with a bad config, …) with only `env` as configuration. */
 export async function runCli(args: string[], env: EnvOverrides, timeoutMs = 60_000): Promise<CliResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, join(REPO_ROOT, CLI_ENTRY), ...args], {
     cwd: REPO_ROOT,
     env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
