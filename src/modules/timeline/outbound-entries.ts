@@ -164,5 +164,5 @@ export async function lastInbound(exec: DbExecutor, contactId: string): Promise<
 }
 
 export async function findEntry(exec: DbExecutor, id: string): Promise<MessageRow | undefined> {
-  return exec.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+  return messageRepository.findById(exec, id);
 }
