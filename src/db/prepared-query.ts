@@ -28,10 +28,11 @@ export type PreparedQuery<V, R> = {
  *   const row = await byWamid.first(trx, { wamid });
  *
  * `build` gets stand-ins for the values (each `v.name` is a slot; spreading `v` gives nothing,
- * `everyColumn` lists an INSERT's row) and must use them only as single values: in a comparison, an INSERT's row, an UPDATE's SET or a LIMIT. Not as a list
- * (`in`), and not to decide the statement's shape (a column left out when its value is
- * `undefined`): the statement is decided once, for every call. Every slot must get a value (null
- * where the column allows it); a missing one throws before anything runs.
+ * `everyColumn` lists an INSERT's row) and must use them only as single values: in a comparison,
+ * an INSERT's row, an UPDATE's SET or a LIMIT. Not as a list (`in`), and not to decide the
+ * statement's shape (a column left out when its value is `undefined`): the statement is decided
+ * once, for every call. Every slot must get a value (null where the column allows it); a missing
+ * one throws before anything runs.
  */
 export function preparedQuery<V extends object, R>(build: (db: DbExecutor, values: V) => Compilable<R>): PreparedQuery<V, R> {
   const slots = new Proxy({}, { get: (_target, name) => new Slot(String(name)) }) as V;

@@ -33,7 +33,6 @@ export type AuditEntry = {
 
 export type AuditPage = { data: AuditEntry[]; nextCursor: string | null };
 
-/** Appends one entry to the audit log (through `exec`: in the caller's transaction when it has one). Returns its id. */
 const AUDIT_COLUMNS: Record<keyof AuditLogTable, true> = {
   id: true,
   actor: true,
@@ -47,6 +46,7 @@ const AUDIT_COLUMNS: Record<keyof AuditLogTable, true> = {
 // Every API write adds one (src/db/prepared-query.ts).
 const insertEntry = preparedQuery((db, v: AuditLogTable) => db.insertInto('audit_log').values(everyColumn(v, AUDIT_COLUMNS)));
 
+/** Appends one entry to the audit log (through `exec`: in the caller's transaction when it has one). Returns its id. */
 export async function recordAudit(exec: DbExecutor, input: AuditInput, deps: AuditDeps): Promise<string> {
   const id = deps.ids.next();
   await insertEntry.execute(exec, {
