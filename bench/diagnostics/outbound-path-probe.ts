@@ -10,12 +10,12 @@
  *
  *   npx tsx bench/diagnostics/outbound-path-probe.ts [--requests 20000] [--concurrency 64] [--statuses 5000] [--profile acks]
  */
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSwitchboard } from '../../src/main.js';
+import { signatureFor } from '../../src/modules/inbound/webhook-signature.js';
 import { outboxRepository } from '../../src/modules/outbound/outbox.repository.js';
 import { completeOutboundSend } from '../../src/modules/timeline/index.js';
 import { loadConfig } from '../../src/platform/config.js';
@@ -69,8 +69,7 @@ try {
   const hub = await createSwitchboard(config, createLogger(config.LOG_LEVEL), { http: true, worker: true });
   const app = hub.app!;
   const postWebhook = async (body: string) => {
-    const signature = `sha256=${createHmac('sha256', SECRET).update(body).digest('hex')}`;
-    const response = await app.inject({ method: 'POST', url: '/webhooks/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signature }, payload: body });
+    const response = await app.inject({ method: 'POST', url: '/webhooks/whatsapp', headers: { 'content-type': 'application/json', 'x-hub-signature-256': signatureFor(body, SECRET) }, payload: body });
     if (response.statusCode !== 200) throw new Error(`webhook: HTTP ${response.statusCode}: ${response.body}`);
   };
   const waIdOf = (i: number) => `1415555${String(i).padStart(4, '0')}`;
