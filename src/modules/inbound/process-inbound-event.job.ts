@@ -106,9 +106,9 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       return;
     }
     case 'status_changed': {
-      let entry = await messageRepository.findOwnerByWamid(exec, event.wamid);
+      let entry = await messageRepository.findStatusTarget(exec, event.wamid);
       // A status can be the first news that one of our sends went out (its answer was lost).
-      if (await confirmSendFromStatus(exec, event, deps.clock.now(), entry)) entry = await messageRepository.findOwnerByWamid(exec, event.wamid);
+      if (await confirmSendFromStatus(exec, event, deps.clock.now(), entry)) entry = await messageRepository.findStatusTarget(exec, event.wamid);
       const applied = await recordStatus(exec, event, async () => (await resolveContact(exec, observed(event.recipient), deps)).id, deps, entry);
       if (deps.publish && applied && event.status !== null) {
         await deps.publish(exec, [

@@ -13,6 +13,9 @@ const change = fc.record({
   status: fc.constantFrom(...STATUSES),
   waTimestamp: fc.integer({ min: 1_000, max: 2_000 }),
   pricing: fc.option(fc.constantFrom('{"category":"utility"}', '{"category":"marketing"}'), { nil: null }),
+  // The entry as the applying worker read it: none, or its state after any earlier step, as
+  // another worker may have moved it on since (a stale read).
+  readAfterStep: fc.option(fc.nat(), { nil: undefined }),
 });
 
 describe.each(DIALECTS)('a status applied to its timeline entry on %s', (dialect) => {
@@ -31,7 +34,7 @@ describe.each(DIALECTS)('a status applied to its timeline entry on %s', (dialect
     await database.drop();
   });
 
-  it('ends, in any order, on the highest status, the earliest time of an unknown entry and the first pricing, touching updated_at only for those', async () => {
+  it('ends, in any order, on the highest status, the earliest time of an unknown entry and the first pricing, touching updated_at only for those, whether the entry was read before or not and however stale the read', async () => {
     let run = 0;
     await fc.assert(
       fc.asyncProperty(fc.constantFrom('unknown', 'text'), fc.array(change, { minLength: 1, maxLength: 8 }), async (type, changes) => {
@@ -40,10 +43,13 @@ describe.each(DIALECTS)('a status applied to its timeline entry on %s', (dialect
         await messageRepository.insertIfAbsent(database.db, created);
 
         const expected = { status: created.status, status_rank: created.status_rank, wa_timestamp: created.wa_timestamp, pricing: null as string | null, updated_at: created.updated_at };
+        const reads = [await messageRepository.findStatusTarget(database.db, wamid)];
         for (const [i, c] of changes.entries()) {
           const now = created.updated_at + i + 1;
           const rank = STATUS_RANK[c.status];
-          await messageRepository.applyStatus(database.db, wamid, { status: c.status, rank, waTimestamp: c.waTimestamp, pricing: c.pricing }, now);
+          const current = c.readAfterStep === undefined ? undefined : reads[c.readAfterStep % reads.length];
+          await messageRepository.applyStatus(database.db, wamid, { status: c.status, rank, waTimestamp: c.waTimestamp, pricing: c.pricing }, now, current);
+          reads.push(await messageRepository.findStatusTarget(database.db, wamid));
           const advances = rank > expected.status_rank;
           const pricingArrives = c.pricing !== null && expected.pricing === null;
           if (advances) Object.assign(expected, { status: c.status, status_rank: rank });

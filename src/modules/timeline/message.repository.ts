@@ -4,6 +4,15 @@ import { everyColumn, preparedQuery } from '../../db/prepared-query.js';
 export type MessageRow = MessageTable;
 export type ReactionRow = ReactionTable;
 export type EntryOwner = Pick<MessageRow, 'id' | 'contact_id' | 'business_phone_number_id'>;
+/**
+ * What a status may change on its entry, as last read. Each of these columns only ever moves one
+ * way (the rank up, an unknown entry's time earlier, the pricing from none to some; the type never
+ * back to `unknown`), so a read, even one another worker has since overtaken, can tell which of a
+ * status's updates would change nothing.
+ */
+export type StatusState = Pick<MessageRow, 'type' | 'status_rank' | 'wa_timestamp' | 'pricing'>;
+/** The entry a status is about: whose it is (for the events it raises) and its status state. */
+export type StatusTarget = EntryOwner & StatusState;
 
 const MESSAGE_COLUMNS: Record<keyof MessageRow, true> = {
   id: true,
@@ -37,6 +46,9 @@ const messageByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom
 const idByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').select('id').where('wamid', '=', v.wamid));
 const ownerByWamid = preparedQuery((db, v: { wamid: string }) =>
   db.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id']).where('wamid', '=', v.wamid),
+);
+const statusTargetByWamid = preparedQuery((db, v: { wamid: string }) =>
+  db.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id', 'type', 'status_rank', 'wa_timestamp', 'pricing']).where('wamid', '=', v.wamid),
 );
 const insertStatus = preparedQuery((db, v: MessageStatusTable) =>
   db.insertInto('message_statuses').values(everyColumn(v, STATUS_COLUMNS)).onConflict((oc) => oc.columns(['wamid', 'status']).doNothing()),
@@ -79,6 +91,11 @@ export const messageRepository = {
     return ownerByWamid.first(exec, { wamid });
   },
 
+  /** The entry a status for `wamid` applies to, with what `applyStatus` needs to skip updates that would change nothing. */
+  async findStatusTarget(exec: DbExecutor, wamid: string): Promise<StatusTarget | undefined> {
+    return statusTargetByWamid.first(exec, { wamid });
+  },
+
   /** Records a status event once per (wamid, status); returns false when it was already known. */
   async addStatusEvent(
     exec: DbExecutor,
@@ -94,17 +111,22 @@ export const messageRepository = {
    * status time; the first pricing seen is kept (it arrives on either the sent or the delivered
    * webhook). Three plain statements: a single UPDATE with a CASE per column was tried and
    * measured no faster, rather slower, in two alternating bench:outbound pairs.
+   *
+   * `current`, the entry as the caller read it, skips the statements it shows would change
+   * nothing: most statuses are for entries whose type is known and whose pricing has arrived.
+   * A stale read is safe (StatusState): it can only run a statement that then changes nothing.
    */
   async applyStatus(
     exec: DbExecutor,
     wamid: string,
     change: { status: string; rank: number; waTimestamp: number; pricing: string | null },
     now: number,
+    current?: StatusState,
   ): Promise<void> {
     const { status, rank, waTimestamp, pricing } = change;
-    await raiseStatus.execute(exec, { wamid, status, rank, now });
-    await moveUnknownEarlier.execute(exec, { wamid, waTimestamp });
-    if (pricing !== null) await keepFirstPricing.execute(exec, { wamid, pricing, now });
+    if (!current || current.status_rank < rank) await raiseStatus.execute(exec, { wamid, status, rank, now });
+    if (!current || (current.type === 'unknown' && current.wa_timestamp > waTimestamp)) await moveUnknownEarlier.execute(exec, { wamid, waTimestamp });
+    if (pricing !== null && (!current || current.pricing === null)) await keepFirstPricing.execute(exec, { wamid, pricing, now });
   },
 
   async setError(exec: DbExecutor, wamid: string, error: { code: number; title: string; details: string | null }, now: number): Promise<void> {

@@ -1,7 +1,7 @@
 import type { DbExecutor } from '../../db/database.js';
 import type { StatusChanged } from '../inbound/core/inbound-event.js';
 import { statusRank } from './core/status-order.js';
-import { messageRepository, type EntryOwner } from './message.repository.js';
+import { messageRepository, type EntryOwner, type StatusTarget } from './message.repository.js';
 import { newMessageRow } from './record-message.js';
 import type { TimelineDeps } from './timeline.deps.js';
 
@@ -10,7 +10,8 @@ import type { TimelineDeps } from './timeline.deps.js';
  * times: each (wamid, status) is recorded once, and the message's status only moves forward.
  * A status for a wamid the hub has never seen (sent by another tool, or arriving before the hub
  * recorded its own send) creates an outbound entry of unknown content that a later send completes.
- * `entry` is the entry that carries the wamid, as the caller just read it (undefined: none yet).
+ * `entry` is the entry that carries the wamid, as the caller just read it with
+ * `messageRepository.findStatusTarget` (undefined: none yet).
  * Returns the entry a new status was applied to (what subscribers are told about), or null when
  * the status was known already.
  */
@@ -19,7 +20,7 @@ export async function recordStatus(
   event: StatusChanged,
   recipientContactId: () => Promise<string>,
   deps: TimelineDeps,
-  entry: EntryOwner | undefined,
+  entry: StatusTarget | undefined,
 ): Promise<EntryOwner | null> {
   const now = deps.clock.now();
   const pricing = event.pricing ? JSON.stringify(event.pricing) : null;
@@ -45,10 +46,10 @@ export async function recordStatus(
       status_rank: rank,
     };
     // Not added: another worker's status for the same wamid added the entry first (PostgreSQL).
-    owner = (await messageRepository.insertIfAbsent(exec, row)) ? row : await messageRepository.findOwnerByWamid(exec, event.wamid);
+    owner = (await messageRepository.insertIfAbsent(exec, row)) ? row : await messageRepository.findStatusTarget(exec, event.wamid);
     if (owner === undefined) throw new Error(`no timeline entry for ${event.wamid} after adding one`);
   }
-  await messageRepository.applyStatus(exec, event.wamid, { status: event.status, rank, waTimestamp: event.timestamp, pricing }, now);
+  await messageRepository.applyStatus(exec, event.wamid, { status: event.status, rank, waTimestamp: event.timestamp, pricing }, now, owner);
   const error = event.errors[0];
   if (event.status === 'failed' && error) {
     // Kept even when a later `read` outranks the failure: the code explains what happened.
