@@ -48,7 +48,22 @@ export async function recordOutboundQueued(exec: DbExecutor, entry: QueuedEntry)
 
 type Completion = Pick<MessageRow, 'id' | 'status' | 'status_rank' | 'error_code' | 'error_title' | 'error_details' | 'pricing' | 'updated_at'> & { wamid: string };
 
-// Run for every send Meta accepts (src/db/prepared-query.ts).
+const ACCEPTED = statusRank('accepted');
+
+// Run for every send Meta accepts (src/db/prepared-query.ts). The usual case, no status before
+// the answer: the entry takes the wamid and `accepted`, unless it is further on already, in one
+// statement that needs no read of the entry.
+const acceptEntry = preparedQuery((db, v: { id: string; wamid: string; now: number }) =>
+  db
+    .updateTable('messages')
+    .set((eb) => ({
+      wamid: v.wamid,
+      status: eb.case().when('status_rank', '<', ACCEPTED).then('accepted').else(eb.ref('status')).end(),
+      status_rank: eb.case().when('status_rank', '<', ACCEPTED).then(ACCEPTED).else(eb.ref('status_rank')).end(),
+      updated_at: v.now,
+    }))
+    .where('id', '=', v.id),
+);
 const completeEntry = preparedQuery((db, v: Completion) =>
   db
     .updateTable('messages')
@@ -72,25 +87,28 @@ const completeEntry = preparedQuery((db, v: Completion) =>
  */
 export async function completeOutboundSend(exec: DbExecutor, entryId: string, wamid: string, now: number): Promise<void> {
   const early = await messageRepository.findByWamid(exec, wamid);
-  if (early && early.id === entryId) return;
-  if (early) await exec.deleteFrom('messages').where('id', '=', early.id).execute();
-  const accepted = statusRank('accepted');
+  if (early?.id === entryId) return;
+  if (!early) {
+    await acceptEntry.execute(exec, { id: entryId, wamid, now });
+    return;
+  }
+  await exec.deleteFrom('messages').where('id', '=', early.id).execute();
   const entry = await messageRepository.findById(exec, entryId);
   if (!entry) return;
   const best: Pick<MessageRow, 'status' | 'status_rank'> =
-    early && early.status_rank > Math.max(entry.status_rank, accepted)
+    early.status_rank > Math.max(entry.status_rank, ACCEPTED)
       ? { status: early.status, status_rank: early.status_rank }
-      : entry.status_rank > accepted
+      : entry.status_rank > ACCEPTED
         ? { status: entry.status, status_rank: entry.status_rank }
-        : { status: 'accepted', status_rank: accepted };
+        : { status: 'accepted', status_rank: ACCEPTED };
   await completeEntry.execute(exec, {
     id: entryId,
     wamid,
     ...best,
-    error_code: entry.error_code ?? early?.error_code ?? null,
-    error_title: entry.error_title ?? early?.error_title ?? null,
-    error_details: entry.error_details ?? early?.error_details ?? null,
-    pricing: entry.pricing ?? early?.pricing ?? null,
+    error_code: entry.error_code ?? early.error_code,
+    error_title: entry.error_title ?? early.error_title,
+    error_details: entry.error_details ?? early.error_details,
+    pricing: entry.pricing ?? early.pricing,
     updated_at: now,
   });
 }
