@@ -112,21 +112,22 @@ export const messageRepository = {
    * webhook). Three plain statements: a single UPDATE with a CASE per column was tried and
    * measured no faster, rather slower, in two alternating bench:outbound pairs.
    *
-   * `current`, the entry as the caller read it, skips the statements it shows would change
-   * nothing: most statuses are for entries whose type is known and whose pricing has arrived.
-   * A stale read is safe (StatusState): it can only run a statement that then changes nothing.
+   * `current`, the entry as the caller read it (`findStatusTarget`), skips the statements it
+   * shows would change nothing: most statuses are for entries whose type is known and whose
+   * pricing has arrived. A stale read is safe (StatusState): it can only run a statement that then
+   * changes nothing.
    */
   async applyStatus(
     exec: DbExecutor,
     wamid: string,
     change: { status: string; rank: number; waTimestamp: number; pricing: string | null },
     now: number,
-    current?: StatusState,
+    current: StatusState,
   ): Promise<void> {
     const { status, rank, waTimestamp, pricing } = change;
-    if (!current || current.status_rank < rank) await raiseStatus.execute(exec, { wamid, status, rank, now });
-    if (!current || (current.type === 'unknown' && current.wa_timestamp > waTimestamp)) await moveUnknownEarlier.execute(exec, { wamid, waTimestamp });
-    if (pricing !== null && (!current || current.pricing === null)) await keepFirstPricing.execute(exec, { wamid, pricing, now });
+    if (current.status_rank < rank) await raiseStatus.execute(exec, { wamid, status, rank, now });
+    if (current.type === 'unknown' && current.wa_timestamp > waTimestamp) await moveUnknownEarlier.execute(exec, { wamid, waTimestamp });
+    if (pricing !== null && current.pricing === null) await keepFirstPricing.execute(exec, { wamid, pricing, now });
   },
 
   async setError(exec: DbExecutor, wamid: string, error: { code: number; title: string; details: string | null }, now: number): Promise<void> {
