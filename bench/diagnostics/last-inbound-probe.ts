@@ -1,8 +1,8 @@
 /**
  * What "when did this contact last write, and to which number" costs (`lastInbound` once per API
  * accept that names no number, `lastInboundAt` otherwise and once per send) for contacts with a
- * long history: one inbound message, then `outbound` messages sent to them. The same functions, on the real
- * schema migrated up to 0008 (no `messages_last_inbound`) and to the latest migration.
+ * long history: one inbound message, then `outbound` messages sent to them. The same functions,
+ * on the real schema migrated up to 0008 (no `messages_last_inbound`) and to the latest migration.
  *
  *   npx tsx bench/diagnostics/last-inbound-probe.ts [outbound=5000] [contacts=100]
  */

@@ -71,7 +71,7 @@ function waitForExit(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
 }
 
-/** Starts `switchboard serve` on a free port and resolves once it prints its listening line. */
+/** Starts `switchboard serve` (or `options.command`) on a free port and resolves once it prints its listening line. */
 export async function startServer(options: StartServerOptions): Promise<ServerProcess> {
   const vars: EnvOverrides = {
     ...(options.databaseUrl === undefined ? {} : { DATABASE_URL: options.databaseUrl }),
