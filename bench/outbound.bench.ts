@@ -5,6 +5,9 @@
  *
  *   npm run bench:outbound [-- --messages 20000 --recipients 2000 --mps 1000 --concurrency 64]
  *                          [-- --kind text|template] [-- --warmup 500] [-- --statuses on|off]
+ *                          [-- --webhook-batch-ms 0]   (the simulator batches the statuses falling due
+ *                                                 within this window into one POST, as Meta does under
+ *                                                 load; 0, the default: one POST per status)
  *                          [-- --no-build] [-- --no-pin] [-- --cpu-prof] [-- --skip baseline|hub]
  *                          [-- --hub-env OUTBOUND_CONCURRENCY=64,…] [-- --timeout 180]
  *                          [-- --hub-ref HEAD]   (bench a `git archive` snapshot of a commit instead of the
@@ -79,6 +82,8 @@ type Options = {
   kind: MessageKind;
   warmup: number;
   statuses: boolean;
+  /** The simulator's `webhookBatch.windowMs`: 0 sends every status webhook on its own. */
+  webhookBatchMs: number;
   build: boolean;
   pin: boolean;
   cpuProf: boolean;
@@ -92,7 +97,7 @@ type Options = {
 };
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const known = ['messages', 'recipients', 'mps', 'concurrency', 'kind', 'warmup', 'statuses', 'no-build', 'no-pin', 'cpu-prof', 'skip', 'hub-env', 'timeout', 'hub-ref', 'hub-import'];
+  const known = ['messages', 'recipients', 'mps', 'concurrency', 'kind', 'warmup', 'statuses', 'webhook-batch-ms', 'no-build', 'no-pin', 'cpu-prof', 'skip', 'hub-env', 'timeout', 'hub-ref', 'hub-import'];
   const flags = parseFlags(argv, known);
   const envName = (flag: string) => `BENCH_OUT_${flag.toUpperCase().replace(/-/g, '_')}`;
   const raw = (flag: string) => flags.get(flag) ?? env[envName(flag)];
@@ -116,6 +121,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     kind,
     warmup: int('warmup', 500, 0),
     statuses: statuses === 'on',
+    webhookBatchMs: int('webhook-batch-ms', 0, 0),
     build: !bool('no-build'),
     pin: !bool('no-pin') && cpus().length >= 2 && existsSync('/usr/bin/taskset'),
     cpuProf: bool('cpu-prof'),
@@ -214,6 +220,7 @@ async function startSimulator(options: Options, recipients: number, warmupRecipi
     // Without statuses, they are scheduled an hour out and cancelled by close().
     ...(withStatuses ? {} : { statusDelaysMs: { sent: 3_600_000, delivered: 3_600_000, read: 3_600_000 } }),
     webhookRetry: { baseDelayMs: 500, maxDelayMs: 5_000, maxAttempts: 20, timeoutMs: 10_000 },
+    webhookBatch: { windowMs: options.webhookBatchMs },
   });
   const rec: Recorder = {
     attempts: [],
@@ -471,7 +478,8 @@ async function runHub(options: Options, hubRoot: string): Promise<SideResult> {
   const warmupRecipients = Math.ceil(options.warmup / 2);
   console.log(
     `\n[hub] Switchboard: ${fmt(options.messages)} × POST /api/v1/messages (${options.concurrency} in flight) → outbox → sender at WHATSAPP_THROUGHPUT_MPS=${options.mps} → simulator` +
-      (options.statuses ? '; the simulator sends sent/delivered/read status webhooks back to the hub' : '; status webhooks OFF (--statuses off)'),
+      (options.statuses ? '; the simulator sends sent/delivered/read status webhooks back to the hub' : '; status webhooks OFF (--statuses off)') +
+      (options.statuses && options.webhookBatchMs > 0 ? `, batched: the statuses falling due within ${options.webhookBatchMs} ms in one POST (--webhook-batch-ms)` : ''),
   );
   const profileDir = options.cpuProf ? mkdtempSync(join(tmpdir(), 'switchboard-outbound-prof-')) : null;
   const { sim, url: simUrl, rec } = await startSimulator(options, options.recipients, warmupRecipients, options.statuses);
@@ -688,7 +696,8 @@ function report(options: Options, hub: SideResult | null, naive: SideResult | nu
   const w1 = Math.max('Switchboard (hub)'.length, ...rows.map((r) => r[1].length));
   const w2 = Math.max('naive sender (baseline)'.length, ...rows.map((r) => r[2].length));
   const line = (a: string, b: string, c: string) => `  ${a.padEnd(w0)} │ ${b.padStart(w1)} │ ${c.padStart(w2)}`;
-  console.log(`\nResults: ${fmt(options.messages)} ${options.kind} messages to ${fmt(options.recipients)} recipients, number limited to ${fmt(options.mps)} msgs/s`);
+  const statusWebhooks = !options.statuses ? 'no status webhooks' : options.webhookBatchMs > 0 ? `status webhooks batched over ${options.webhookBatchMs} ms` : 'one POST per status webhook';
+  console.log(`\nResults: ${fmt(options.messages)} ${options.kind} messages to ${fmt(options.recipients)} recipients, number limited to ${fmt(options.mps)} msgs/s, ${statusWebhooks}`);
   console.log(line('', 'Switchboard (hub)', 'naive sender (baseline)'));
   console.log(`  ${'─'.repeat(w0)}─┼─${'─'.repeat(w1)}─┼─${'─'.repeat(w2)}`);
   for (const [a, b, c] of rows) console.log(line(a, b, c));

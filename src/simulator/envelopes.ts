@@ -88,22 +88,30 @@ export type StatusItem = {
   errors: StatusError[] | null;
 };
 
-/** A status webhook; `contacts` is sent for sent/delivered/read and omitted on `failed` (NOTES §3). */
-export function statusEnvelope(number: PhoneNumber, customer: Customer | null, item: StatusItem): WebhookEnvelope {
+export type StatusUpdate = { customer: Customer | null; item: StatusItem };
+
+/**
+ * A status webhook: one number's statuses in one change, `value.statuses[]` in the order given
+ * (Meta batches them: status-batcher.ts). `value.contacts[]` holds each customer of a
+ * sent/delivered/read status once; `failed` alone brings none (NOTES §3).
+ */
+export function statusBatchEnvelope(number: PhoneNumber, updates: StatusUpdate[]): WebhookEnvelope {
+  const contacts = new Map<Customer, Record<string, unknown>>();
+  for (const { customer, item } of updates) {
+    if (customer && item.status !== 'failed' && !contacts.has(customer)) contacts.set(customer, contactOf(customer));
+  }
   return messagesField(number, 'messages', {
-    ...(customer && item.status !== 'failed' ? { contacts: [contactOf(customer)] } : {}),
-    statuses: [
-      {
-        id: item.wamid,
-        status: item.status,
-        timestamp: String(seconds(item.atMs)),
-        ...(item.recipientId ? { recipient_id: item.recipientId } : {}),
-        ...(item.recipientUserId ? { recipient_user_id: item.recipientUserId } : {}),
-        ...(item.bizOpaqueCallbackData === null ? {} : { biz_opaque_callback_data: item.bizOpaqueCallbackData }),
-        ...(item.pricing ? { pricing: item.pricing } : {}),
-        ...(item.errors ? { errors: item.errors } : {}),
-      },
-    ],
+    ...(contacts.size > 0 ? { contacts: [...contacts.values()] } : {}),
+    statuses: updates.map(({ item }) => ({
+      id: item.wamid,
+      status: item.status,
+      timestamp: String(seconds(item.atMs)),
+      ...(item.recipientId ? { recipient_id: item.recipientId } : {}),
+      ...(item.recipientUserId ? { recipient_user_id: item.recipientUserId } : {}),
+      ...(item.bizOpaqueCallbackData === null ? {} : { biz_opaque_callback_data: item.bizOpaqueCallbackData }),
+      ...(item.pricing ? { pricing: item.pricing } : {}),
+      ...(item.errors ? { errors: item.errors } : {}),
+    })),
   });
 }
 

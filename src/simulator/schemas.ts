@@ -107,6 +107,14 @@ export const SettingsSchema = z.object({
   duplicateRate: rate.default(0),
   /** Probability that a message's statuses arrive out of order (two neighbours swapped). */
   outOfOrderRate: rate.default(0),
+  /**
+   * Status webhooks batched as Meta does under load (status-batcher.ts): the statuses of one
+   * number falling due within `windowMs` go out in one POST of at most `maxUpdates` (Meta: 1000).
+   * 0 sends one POST per status.
+   */
+  webhookBatch: z
+    .object({ windowMs: ms.default(0), maxUpdates: z.number().int().min(1).max(1000).default(1000) })
+    .prefault({}),
   /** A `to` nobody registered: becomes a new customer (`accept`) or fails 131026 like a number without WhatsApp. */
   unknownRecipients: z.enum(['accept', 'undeliverable']).default('accept'),
   /** Numbers that are not on WhatsApp: sends are accepted, then fail with status 131026. */

@@ -5,9 +5,10 @@
  */
 import type { Clock } from '../platform/clock.js';
 import type { CustomerRegistry } from './customers.js';
-import { statusEnvelope, type StatusItem } from './envelopes.js';
+import type { StatusItem } from './envelopes.js';
 import { statusError } from './errors.js';
 import type { Random } from './prng.js';
+import { createStatusBatcher } from './status-batcher.js';
 import type { Settings } from './schemas.js';
 import type { NumberRegistry, OutboundMessage } from './state.js';
 import { planStatuses } from './status-plan.js';
@@ -27,6 +28,7 @@ export type StatusSchedulerDeps = {
 };
 
 export function createStatusScheduler(deps: StatusSchedulerDeps): (message: OutboundMessage) => void {
+  const batcher = createStatusBatcher(deps);
   return (message) => {
     const settings = deps.settings();
     const number = deps.numbers.require(message.phoneNumberId);
@@ -35,7 +37,7 @@ export function createStatusScheduler(deps: StatusSchedulerDeps): (message: Outb
 
     const emit = (item: StatusItem) => {
       message.statusesSent.push(item.status);
-      deps.sender.send(statusEnvelope(number, customer, item));
+      batcher.add(number, customer, item);
       deps.onStatus?.(message, item.status);
     };
     const base = { wamid: message.wamid, recipientId, bizOpaqueCallbackData: message.bizOpaqueCallbackData };

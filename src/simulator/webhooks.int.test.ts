@@ -133,6 +133,42 @@ describe('status ordering', () => {
   });
 });
 
+describe('status batching', () => {
+  const statusesIn = (body: unknown) => (valueOf(body)['statuses'] as Record<string, unknown>[] | undefined) ?? [];
+
+  it('sends one number’s statuses that fall due within the window in one signed POST, at most maxUpdates each', async () => {
+    h = await startHarness({ webhookBatch: { windowMs: 200, maxUpdates: 4 }, statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });
+    const ana = h.sim.addCustomer({ name: 'Ana', waId: '551187654321' });
+    const bia = h.sim.addCustomer({ name: 'Bia', waId: '551187654322' });
+    h.sim.customerSays(ana, NUMBER_ID, 'oi');
+    h.sim.customerSays(bia, NUMBER_ID, 'oi');
+    const wamids: string[] = [];
+    for (const to of ['551187654321', '551187654322', '551187654321']) wamids.push((await h.send(textTo(to))).json().messages[0].id as string);
+    await h.sim.idle();
+
+    const statusBodies = h.hub.accepted().filter((r) => statusesIn(r.body).length > 0);
+    // 9 statuses in POSTs of at most 4: three POSTs, the first two full.
+    expect(statusBodies.map((r) => statusesIn(r.body).length)).toEqual([4, 4, 1]);
+    for (const r of statusBodies) expect(isValidSignature(r.rawBody, r.signature, APP_SECRET)).toBe(true);
+    for (const wamid of wamids) expect(statusesOf(h.hub, wamid).map((s) => s['status'])).toEqual(['sent', 'delivered', 'read']);
+    // Each customer of the batch once in `contacts`, so every status can be tied to its user.
+    const [first] = statusBodies;
+    const contacts = valueOf(first!.body)['contacts'] as { wa_id: string }[];
+    expect(contacts.map((c) => c.wa_id).sort()).toEqual(['551187654321', '551187654322']);
+  });
+
+  it('sends each status on its own POST with the window at 0 (the default)', async () => {
+    h = await startHarness();
+    const ana = h.sim.addCustomer({ name: 'Ana', waId: '551187654321' });
+    h.sim.customerSays(ana, NUMBER_ID, 'oi');
+    await h.send(textTo('551187654321'));
+    await h.send(textTo('551187654321'));
+    await h.sim.idle();
+    const sizes = h.hub.accepted().map((r) => statusesIn(r.body).length).filter((n) => n > 0);
+    expect(sizes).toEqual([1, 1, 1, 1, 1, 1]);
+  });
+});
+
 describe('fake hub', () => {
   it('refuses a body with a bad signature with 401', async () => {
     const hub = await startFakeHub(APP_SECRET);

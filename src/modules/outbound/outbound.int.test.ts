@@ -261,6 +261,33 @@ describe.each(DIALECTS)('outbound messages against the Meta simulator on %s', (d
       expect(history.map((r) => r.status)).toEqual(['delivered', 'read', 'sent']);
     });
 
+    it('settles every entry when Meta batches statuses, several to a POST, duplicated and reordered', async () => {
+      const h = await start({ simulator: { webhookBatch: { windowMs: 100, maxUpdates: 7 }, duplicateRate: 0.5, outOfOrderRate: 0.5 } });
+      const customers = [await customerWritesIn(h, '16505550111'), await customerWritesIn(h, '16505550112')];
+      const messages: MessageDto[] = [];
+      for (let i = 0; i < 6; i++) {
+        const { contact } = customers[i % 2]!;
+        messages.push(await queued(h, { contactId: contact.id, type: 'text', text: { body: `Update ${i}` } }));
+      }
+      for (const message of messages) await waitForMessage(h, message.id, ['read']);
+      await settled(h);
+
+      const statusCounts = h.sim
+        .deliveries()
+        .map((d) => (d.body as { entry: { changes: { value: { statuses?: unknown[] } }[] }[] }).entry[0]!.changes[0]!.value.statuses?.length ?? 0)
+        .filter((n) => n > 0);
+      expect(Math.max(...statusCounts)).toBeGreaterThan(1);
+      expect(Math.max(...statusCounts)).toBeLessThanOrEqual(7);
+      for (const message of messages) {
+        const [accepted, ...again] = acceptedFor(h, message.id);
+        expect(again).toEqual([]);
+        expect(await entryOf(h, message.contactId, message.id)).toMatchObject({ wamid: accepted!.wamid, status: 'read', error: null });
+        const history = await h.db.selectFrom('message_statuses').select('status').where('wamid', '=', accepted!.wamid).orderBy('status').execute();
+        expect(history.map((r) => r.status)).toEqual(['delivered', 'read', 'sent']);
+      }
+      expect(await count(h, 'outbound_messages')).toBe(6);
+    });
+
     it('refuses a free-form message to a number that never wrote with 422 WINDOW_CLOSED, storing and sending nothing, and sends a template to it', async () => {
       const h = await start();
       const [contactsBefore, outboxBefore] = [await count(h, 'contacts'), await count(h, 'outbound_messages')];
