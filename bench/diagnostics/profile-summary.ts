@@ -41,6 +41,9 @@ function where(frame: CallFrame): string {
   }
   const dist = url.indexOf('/dist/');
   if (dist >= 0) return 'src/' + url.slice(dist + '/dist/'.length).replace(/\.js$/, '.ts');
+  // The sources themselves, when run with tsx (outbound-path-probe.ts).
+  const source = url.indexOf('/src/');
+  if (source >= 0) return url.slice(source + 1);
   return url.replace(/^file:\/\//, '');
 }
 
