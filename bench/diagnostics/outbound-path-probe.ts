@@ -5,10 +5,11 @@
  *    a time: CPU per `POST /api/v1/messages`;
  * 2. statuses (`--statuses N`): N of those messages are given a wamid as a send would, their
  *    sent/delivered/read status webhooks (3 × N) are posted while the worker is stopped, then the
- *    worker drains them: CPU per status webhook acknowledged, and per status processed.
+ *    worker drains them: CPU per status webhook acknowledged, and per status processed. `--batch K`
+ *    puts K statuses in each webhook, as Meta does under load (the simulator's `webhookBatch`).
  * `--profile accept|acks|work` writes a CPU profile of that part alone (for profile-summary.ts).
  *
- *   npx tsx bench/diagnostics/outbound-path-probe.ts [--requests 20000] [--concurrency 64] [--statuses 5000] [--profile acks]
+ *   npx tsx bench/diagnostics/outbound-path-probe.ts [--requests 20000] [--concurrency 64] [--statuses 5000] [--batch 1] [--profile acks]
  */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
@@ -23,10 +24,12 @@ import { createLogger } from '../../src/platform/logger.js';
 import { removeTempDir } from '../processes.js';
 import { parseFlags } from '../flags.js';
 
-const flags = parseFlags(process.argv.slice(2), ['requests', 'concurrency', 'statuses', 'profile']);
+const flags = parseFlags(process.argv.slice(2), ['requests', 'concurrency', 'statuses', 'batch', 'profile']);
 const REQUESTS = Number(flags.get('requests') ?? 20_000);
 const CONCURRENCY = Number(flags.get('concurrency') ?? 64);
 const STATUSES = Math.min(Number(flags.get('statuses') ?? 5_000), REQUESTS);
+const BATCH = Number(flags.get('batch') ?? 1);
+if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > 1000) throw new Error('--batch takes 1 to 1000 statuses per webhook');
 const PROFILE = flags.get('profile');
 if (PROFILE !== undefined && !['accept', 'acks', 'work'].includes(PROFILE)) throw new Error('--profile takes accept, acks or work');
 const CONTACTS = 500;
@@ -122,12 +125,25 @@ try {
       }
     });
     await hub.worker!.drain();
-    const statusBody = (row: { id: string; recipient: string }, status: string, k: number) => {
-      const item = { id: `wamid.${row.id}`, status, timestamp: String(nowS + k), recipient_id: row.recipient, biz_opaque_callback_data: `sb:${row.id}`, pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'service' } };
-      const value = { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: NUMBER_ID }, contacts: [{ profile: { name: 'P' }, wa_id: row.recipient }], statuses: [item] };
+    type Row = { id: string; recipient: string };
+    const statusItem = (row: Row, status: string, k: number) => ({
+      id: `wamid.${row.id}`,
+      status,
+      timestamp: String(nowS + k),
+      recipient_id: row.recipient,
+      biz_opaque_callback_data: `sb:${row.id}`,
+      pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'service' },
+    });
+    const statusBody = (items: { row: Row; status: string; k: number }[]) => {
+      const contacts = [...new Set(items.map(({ row }) => row.recipient))].map((waId) => ({ profile: { name: 'P' }, wa_id: waId }));
+      const value = { messaging_product: 'whatsapp', metadata: { display_phone_number: '15550000000', phone_number_id: NUMBER_ID }, contacts, statuses: items.map(({ row, status, k }) => statusItem(row, status, k)) };
       return JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '200000000000001', changes: [{ value, field: 'messages' }] }] });
     };
-    const bodies = rows.flatMap((row) => ['sent', 'delivered', 'read'].map((status, k) => statusBody(row, status, k)));
+    // Every message's sent, then every delivered, then every read: a batch holds one kind, as
+    // statuses falling due together do.
+    const items = ['sent', 'delivered', 'read'].flatMap((status, k) => rows.map((row) => ({ row, status, k })));
+    const bodies: string[] = [];
+    for (let i = 0; i < items.length; i += BATCH) bodies.push(statusBody(items.slice(i, i + BATCH)));
     const ingestCpu0 = process.cpuUsage();
     let nextBody = 0;
     await measured('acks', () =>
@@ -144,7 +160,10 @@ try {
     const workSeconds = (performance.now() - w0) / 1000;
     const workCpu = process.cpuUsage(workCpu0);
     const perUs = (usage: NodeJS.CpuUsage, n: number) => ((usage.user + usage.system) / n).toFixed(0);
-    console.log(`${bodies.length} status webhooks: CPU ${perUs(ingestCpu, bodies.length)} µs per acknowledgement; worker processed ${processed} in ${workSeconds.toFixed(2)} s, CPU ${perUs(workCpu, processed)} µs per status`);
+    console.log(
+      `${bodies.length} status webhooks of ${BATCH} status${BATCH === 1 ? '' : 'es'}: CPU ${perUs(ingestCpu, bodies.length)} µs per acknowledgement; ` +
+        `worker processed ${processed} in ${workSeconds.toFixed(2)} s, CPU ${perUs(workCpu, items.length)} µs per status`,
+    );
   }
   await hub.close();
 } finally {
