@@ -127,7 +127,7 @@ export async function applyInboundEvent(exec: DbExecutor, event: InboundEvent, d
       }
       // Meta usually reports "the user stopped marketing messages" (131050) this way, after accepting the send.
       if (event.status === 'failed' && event.errors.some((e) => e.code === META_USER_STOPPED_MARKETING)) {
-        const message = applied ?? entry ?? (await messageRepository.findOwnerByWamid(exec, event.wamid));
+        const message = applied ?? entry ?? (await messageRepository.findStatusTarget(exec, event.wamid));
         if (message) {
           await recordConsentChange(
             exec,

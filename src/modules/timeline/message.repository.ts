@@ -44,9 +44,6 @@ const insertMessage = preparedQuery((db, v: MessageRow) => db.insertInto('messag
 const messageById = preparedQuery((db, v: { id: string }) => db.selectFrom('messages').selectAll().where('id', '=', v.id));
 const messageByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').selectAll().where('wamid', '=', v.wamid));
 const idByWamid = preparedQuery((db, v: { wamid: string }) => db.selectFrom('messages').select('id').where('wamid', '=', v.wamid));
-const ownerByWamid = preparedQuery((db, v: { wamid: string }) =>
-  db.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id']).where('wamid', '=', v.wamid),
-);
 const statusTargetByWamid = preparedQuery((db, v: { wamid: string }) =>
   db.selectFrom('messages').select(['id', 'contact_id', 'business_phone_number_id', 'type', 'status_rank', 'wa_timestamp', 'pricing']).where('wamid', '=', v.wamid),
 );
@@ -86,12 +83,10 @@ export const messageRepository = {
     return (await idByWamid.first(exec, { wamid }))?.id;
   },
 
-  /** The entry's id, whose it is and on which number: what an event about it names. */
-  async findOwnerByWamid(exec: DbExecutor, wamid: string): Promise<EntryOwner | undefined> {
-    return ownerByWamid.first(exec, { wamid });
-  },
-
-  /** The entry a status for `wamid` applies to, with what `applyStatus` needs to skip updates that would change nothing. */
+  /**
+   * The entry a status for `wamid` applies to: whose it is and on which number (what an event
+   * about it names), with what `applyStatus` needs to skip updates that would change nothing.
+   */
   async findStatusTarget(exec: DbExecutor, wamid: string): Promise<StatusTarget | undefined> {
     return statusTargetByWamid.first(exec, { wamid });
   },
