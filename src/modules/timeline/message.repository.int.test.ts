@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
+import { createDatabaseWithContact } from '../../../test/support/database-with-contact.js';
+import { DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { ManualClock } from '../../platform/clock.js';
 import { uuidGenerator } from '../../platform/ids.js';
-import { createContact } from '../contacts/index.js';
 import { STATUS_RANK } from './core/status-order.js';
 import { messageRepository } from './message.repository.js';
 import { newMessageRow } from './record-message.js';
@@ -25,10 +25,7 @@ describe.each(DIALECTS)('a status applied to its timeline entry on %s', (dialect
   const deps = { clock, ids: uuidGenerator, defaultRegion: 'US' };
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    const contact = await createContact(database.db, { name: 'Dora', phone: '+14155550142' }, deps);
-    if (!contact.ok) throw contact.error;
-    contactId = contact.value.id;
+    ({ database, contactId } = await createDatabaseWithContact(dialect, { name: 'Dora', phone: '+14155550142' }, deps));
   });
   afterAll(async () => {
     await database.drop();

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
+import { createDatabaseWithContact } from '../../../test/support/database-with-contact.js';
+import { DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { ManualClock } from '../../platform/clock.js';
 import { uuidGenerator } from '../../platform/ids.js';
-import { createContact } from '../contacts/index.js';
 import { STATUS_RANK } from './core/status-order.js';
 import { messageRepository } from './message.repository.js';
 import { completeOutboundSend, failOutboundEntry, recordOutboundQueued } from './outbound-entries.js';
@@ -18,10 +18,7 @@ describe.each(DIALECTS)('an outbound entry completed by the wamid Meta answered 
   let seq = 0;
 
   beforeAll(async () => {
-    database = await createTestDatabase(dialect);
-    const contact = await createContact(database.db, { name: 'Olga', phone: '+14155550166' }, deps);
-    if (!contact.ok) throw contact.error;
-    contactId = contact.value.id;
+    ({ database, contactId } = await createDatabaseWithContact(dialect, { name: 'Olga', phone: '+14155550166' }, deps));
   });
   afterAll(async () => {
     await database.drop();
