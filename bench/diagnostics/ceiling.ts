@@ -1,8 +1,10 @@
 /**
  * Upper bounds for the saturation figure, measured like ingest.bench.ts does (same bodies, same
  * connections, server pinned to CPU 1, autocannon to CPU 0): Express baseline vs bare fastify vs
- * fastify + the hub's non-storage CPU work. If bare fastify is not 2.5× Express here, no hub that
- * also stores can be.
+ * fastify + the hub's non-storage CPU work, and the same on node:http, then with the least a
+ * durable ack can store (one SQLite row per webhook, group commit, WAL fsynced before the 200).
+ * If bare fastify is not 2.5× Express here, no hub that also stores can be; the last line bounds
+ * any hub that stores a row per webhook, even with no framework and no worker.
  *
  *   npx tsx bench/diagnostics/ceiling.ts [seconds=10]
  */
@@ -30,6 +32,7 @@ const servers: { name: string; args: string[]; extra: Record<string, string>; re
   { name: 'fastify + HMAC + JSON.parse + sha256', args: ['bench/diagnostics/ceiling-fastify.mjs'], extra: { CEILING_WORK: 'verify' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
   { name: 'bare node:http (200)', args: ['bench/diagnostics/ceiling-node.mjs'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
   { name: 'node:http + HMAC + JSON.parse + sha256', args: ['bench/diagnostics/ceiling-node.mjs'], extra: { CEILING_WORK: 'verify' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
+  { name: '… + durable SQLite row, group commit', args: ['bench/diagnostics/ceiling-node.mjs'], extra: { CEILING_WORK: 'durable' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
 ];
 
 try {
