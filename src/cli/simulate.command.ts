@@ -15,6 +15,10 @@ export type SimulateOptions = {
   autopilot: boolean;
   interval: number;
   seed?: number;
+  /** Status webhooks batched as Meta does under load (the simulator's `webhookBatch`); 0 or absent: one POST per status. */
+  webhookBatchMs?: number;
+  /** The most statuses one batched POST carries (Meta: 1000). */
+  webhookBatchMax?: number;
 };
 
 export const DEFAULT_APP_SECRET = 'simulator-app-secret';
@@ -36,6 +40,7 @@ export async function startStandaloneSimulator(options: SimulateOptions): Promis
     accessTokens: [options.accessToken],
     numbers: [{ phoneNumberId: options.phoneNumberId, displayPhoneNumber: options.displayPhoneNumber, wabaId: options.wabaId }],
     ...(options.seed === undefined ? {} : { seed: options.seed }),
+    webhookBatch: { windowMs: options.webhookBatchMs ?? 0, maxUpdates: options.webhookBatchMax ?? 1000 },
     // Real-life pacing for a person watching: statuses over a few seconds, reviews after a few more.
     statusDelaysMs: { sent: 300, delivered: 1_200, read: 4_000 },
     templateReviewDelayMs: 5_000,
@@ -104,6 +109,8 @@ export function registerSimulateCommand(program: Command): void {
     .option('--autopilot', 'customers write in and answer by themselves', false)
     .option('--interval <ms>', 'autopilot: average time between customer messages', integer('interval', 100, 3_600_000), 5_000)
     .option('--seed <n>', 'seed for ids and randomness (repeats wamids: use a fresh hub database)', integer('seed', 0, 2 ** 32 - 1))
+    .option('--webhook-batch-ms <ms>', 'batch status webhooks as Meta does under load: the statuses falling due within this window go out in one POST (0: one POST per status)', integer('webhook-batch-ms', 0, 60_000), 0)
+    .option('--webhook-batch-max <n>', 'the most statuses one batched POST carries', integer('webhook-batch-max', 1, 1000), 1000)
     .action(async (options: SimulateOptions) => {
       const { simulator, baseUrl } = await startStandaloneSimulator(options);
       const number = simulator.numbers()[0]!;
@@ -112,6 +119,7 @@ export function registerSimulateCommand(program: Command): void {
       console.log(`  Webhooks -> ${options.webhookUrl}${options.appSecret === DEFAULT_APP_SECRET ? `   (signed with META_APP_SECRET=${DEFAULT_APP_SECRET})` : ''}`);
       console.log(`  Number      ${number.phoneNumberId} (+${number.displayPhoneNumber}), WABA ${number.wabaId}`);
       console.log(`  Customers   ${simulator.customers().length}${options.autopilot ? ', autopilot on' : ''}   Control: ${baseUrl}/_simulator/state`);
+      if (options.webhookBatchMs) console.log(`  Statuses    batched: those falling due within ${options.webhookBatchMs} ms in one POST, at most ${options.webhookBatchMax ?? 1000}`);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;

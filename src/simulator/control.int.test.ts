@@ -156,9 +156,54 @@ describe('switchboard simulate', () => {
     }
   });
 
+  it('batches status webhooks with --webhook-batch-ms and --webhook-batch-max', async () => {
+    const { simulator, baseUrl } = await startStandaloneSimulator({
+      port: 0,
+      host: '127.0.0.1',
+      webhookUrl: hub.url,
+      appSecret: 'cli-secret',
+      accessToken: 'cli-token',
+      phoneNumberId: '111',
+      displayPhoneNumber: '15550001111',
+      wabaId: '999',
+      customers: 1,
+      autopilot: false,
+      interval: 1_000,
+      webhookBatchMs: 500,
+      webhookBatchMax: 4,
+    });
+    try {
+      // The standalone's statuses take seconds, paced for a person watching; a test has no time for that.
+      simulator.configure({ statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });
+      simulator.customerSays('551187654321', '111', 'oi');
+      await hub.waitFor((a) => a.length === 1);
+      for (const text of ['one', 'two']) {
+        const sent = await fetch(`${baseUrl}/v23.0/111/messages`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer cli-token' },
+          body: JSON.stringify({ messaging_product: 'whatsapp', to: '551187654321', type: 'text', text: { body: text } }),
+        });
+        expect(sent.status).toBe(200);
+      }
+      await simulator.idle();
+      const statusCounts = hub.received
+        .map((r) => (r.body as { entry: { changes: { value: { statuses?: unknown[] } }[] }[] }).entry[0]!.changes[0]!.value.statuses?.length ?? 0)
+        .filter((n) => n > 0);
+      // Six statuses (sent, delivered, read of two messages), four at most to a POST, and sharing POSTs.
+      expect(statusCounts.reduce((a, b) => a + b, 0)).toBe(6);
+      expect(Math.max(...statusCounts)).toBe(4);
+      expect(statusCounts.length).toBeLessThan(6);
+      expect(hub.received.every((r) => r.signatureValid)).toBe(true);
+    } finally {
+      await simulator.close();
+    }
+  });
+
   it('refuses invalid flags', async () => {
     const program = new Command().exitOverride().configureOutput({ writeErr: () => {} });
     registerSimulateCommand(program);
     await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--port', '99999'])).rejects.toThrow(/port must be an integer/);
+    await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--webhook-batch-max', '1001'])).rejects.toThrow(/webhook-batch-max must be an integer from 1 to 1000/);
+    await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--webhook-batch-ms', '-1'])).rejects.toThrow(/webhook-batch-ms must be an integer from 0/);
   });
 });
