@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerSimulateCommand, startStandaloneSimulator } from '../cli/simulate.command.js';
+import { registerSimulateCommand, startStandaloneSimulator, type SimulateOptions } from '../cli/simulate.command.js';
 import { parseWebhookEnvelope, toInboundEvents } from '../modules/inbound/index.js';
 import { startFakeHub, type FakeHub } from './testing/fake-hub.js';
 import { APP_SECRET, NUMBER_ID, startHarness, TOKEN, WABA_ID, type Harness } from './testing/harness.js';
@@ -123,8 +123,9 @@ describe('switchboard simulate', () => {
   });
   afterEach(() => hub.close());
 
-  it('runs standalone from flags with demo customers and seeded templates', async () => {
-    const { simulator, baseUrl } = await startStandaloneSimulator({
+  /** What the command's flags give, on a free port, signing for the fake hub. */
+  const standalone = (flags: Partial<SimulateOptions>) =>
+    startStandaloneSimulator({
       port: 0,
       host: '127.0.0.1',
       webhookUrl: hub.url,
@@ -133,11 +134,14 @@ describe('switchboard simulate', () => {
       phoneNumberId: '111',
       displayPhoneNumber: '15550001111',
       wabaId: '999',
-      customers: 7,
+      customers: 5,
       autopilot: false,
       interval: 1_000,
-      seed: 1,
+      ...flags,
     });
+
+  it('runs standalone from flags with demo customers and seeded templates', async () => {
+    const { simulator, baseUrl } = await standalone({ customers: 7, seed: 1 });
     try {
       expect(baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
       expect(simulator.customers().map((c) => c.name).slice(0, 2)).toEqual(['Ana Souza', 'Carlos Hernández']);
@@ -157,21 +161,7 @@ describe('switchboard simulate', () => {
   });
 
   it('batches status webhooks with --webhook-batch-ms and --webhook-batch-max', async () => {
-    const { simulator, baseUrl } = await startStandaloneSimulator({
-      port: 0,
-      host: '127.0.0.1',
-      webhookUrl: hub.url,
-      appSecret: 'cli-secret',
-      accessToken: 'cli-token',
-      phoneNumberId: '111',
-      displayPhoneNumber: '15550001111',
-      wabaId: '999',
-      customers: 1,
-      autopilot: false,
-      interval: 1_000,
-      webhookBatchMs: 500,
-      webhookBatchMax: 4,
-    });
+    const { simulator, baseUrl } = await standalone({ customers: 1, webhookBatchMs: 500, webhookBatchMax: 4 });
     try {
       // The standalone's statuses take seconds, paced for a person watching; a test has no time for that.
       simulator.configure({ statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });
