@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSimulateCommand, startStandaloneSimulator, type SimulateOptions } from '../cli/simulate.command.js';
 import { parseWebhookEnvelope, toInboundEvents } from '../modules/inbound/index.js';
 import { startFakeHub, type FakeHub } from './testing/fake-hub.js';
-import { APP_SECRET, NUMBER_ID, startHarness, TOKEN, WABA_ID, type Harness } from './testing/harness.js';
+import { APP_SECRET, NUMBER_ID, startHarness, statusesIn, TOKEN, WABA_ID, type Harness } from './testing/harness.js';
 
 let h: Harness;
 let base: string;
@@ -176,9 +176,7 @@ describe('switchboard simulate', () => {
         expect(sent.status).toBe(200);
       }
       await simulator.idle();
-      const statusCounts = hub.received
-        .map((r) => (r.body as { entry: { changes: { value: { statuses?: unknown[] } }[] }[] }).entry[0]!.changes[0]!.value.statuses?.length ?? 0)
-        .filter((n) => n > 0);
+      const statusCounts = hub.received.map((r) => statusesIn(r.body).length).filter((n) => n > 0);
       // Six statuses (sent, delivered, read of two messages), four at most to a POST, and sharing POSTs.
       expect(statusCounts.reduce((a, b) => a + b, 0)).toBe(6);
       expect(Math.max(...statusCounts)).toBe(4);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { isValidSignature } from '../modules/inbound/index.js';
 import { ManualClock } from '../platform/clock.js';
 import { startFakeHub } from './testing/fake-hub.js';
-import { APP_SECRET, NUMBER_ID, startHarness, statusesOf, valueOf, type Harness } from './testing/harness.js';
+import { APP_SECRET, NUMBER_ID, startHarness, statusesIn, statusesOf, valueOf, type Harness } from './testing/harness.js';
 
 let h: Harness;
 afterEach(() => h?.close());
@@ -134,8 +134,6 @@ describe('status ordering', () => {
 });
 
 describe('status batching', () => {
-  const statusesIn = (body: unknown) => (valueOf(body)['statuses'] as Record<string, unknown>[] | undefined) ?? [];
-
   it('sends one number’s statuses that fall due within the window in one signed POST, at most maxUpdates each', async () => {
     h = await startHarness({ webhookBatch: { windowMs: 200, maxUpdates: 4 }, statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });
     const ana = h.sim.addCustomer({ name: 'Ana', waId: '551187654321' });

@@ -59,10 +59,15 @@ export function valueOf(body: unknown): Record<string, unknown> {
   return change.value;
 }
 
+/** The statuses a webhook body carries (none for a message webhook; several when Meta batches them). */
+export function statusesIn(body: unknown): Record<string, unknown>[] {
+  return (valueOf(body)['statuses'] as Record<string, unknown>[] | undefined) ?? [];
+}
+
 /** Status webhooks received for one wamid, in arrival order. */
 export function statusesOf(hub: FakeHub, wamid: string): Record<string, unknown>[] {
   return hub
     .accepted()
-    .flatMap((r) => ((valueOf(r.body)['statuses'] as Record<string, unknown>[] | undefined) ?? []))
+    .flatMap((r) => statusesIn(r.body))
     .filter((s) => s['id'] === wamid);
 }
