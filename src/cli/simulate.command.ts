@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type CustomerInput, type Simulator } from '../simulator/index.js';
+import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, MAX_WEBHOOK_UPDATES, type CustomerInput, type Simulator } from '../simulator/index.js';
 
 /** Everything comes from flags (only platform/config.ts reads the environment). */
 export type SimulateOptions = {
@@ -17,7 +17,7 @@ export type SimulateOptions = {
   seed?: number;
   /** Status webhooks batched as Meta does under load (the simulator's `webhookBatch`); 0 or absent: one POST per status. */
   webhookBatchMs?: number;
-  /** The most statuses one batched POST carries (Meta: 1000). */
+  /** The most statuses one batched POST carries (default: Meta's most, MAX_WEBHOOK_UPDATES). */
   webhookBatchMax?: number;
 };
 
@@ -40,7 +40,7 @@ export async function startStandaloneSimulator(options: SimulateOptions): Promis
     accessTokens: [options.accessToken],
     numbers: [{ phoneNumberId: options.phoneNumberId, displayPhoneNumber: options.displayPhoneNumber, wabaId: options.wabaId }],
     ...(options.seed === undefined ? {} : { seed: options.seed }),
-    webhookBatch: { windowMs: options.webhookBatchMs ?? 0, maxUpdates: options.webhookBatchMax ?? 1000 },
+    webhookBatch: { windowMs: options.webhookBatchMs ?? 0, maxUpdates: options.webhookBatchMax ?? MAX_WEBHOOK_UPDATES },
     // Real-life pacing for a person watching: statuses over a few seconds, reviews after a few more.
     statusDelaysMs: { sent: 300, delivered: 1_200, read: 4_000 },
     templateReviewDelayMs: 5_000,
@@ -110,7 +110,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--interval <ms>', 'autopilot: average time between customer messages', integer('interval', 100, 3_600_000), 5_000)
     .option('--seed <n>', 'seed for ids and randomness (repeats wamids: use a fresh hub database)', integer('seed', 0, 2 ** 32 - 1))
     .option('--webhook-batch-ms <ms>', 'batch status webhooks as Meta does under load: the statuses falling due within this window go out in one POST (0: one POST per status)', integer('webhook-batch-ms', 0, 60_000), 0)
-    .option('--webhook-batch-max <n>', 'the most statuses one batched POST carries', integer('webhook-batch-max', 1, 1000), 1000)
+    .option('--webhook-batch-max <n>', 'the most statuses one batched POST carries', integer('webhook-batch-max', 1, MAX_WEBHOOK_UPDATES), MAX_WEBHOOK_UPDATES)
     .action(async (options: SimulateOptions) => {
       const { simulator, baseUrl } = await startStandaloneSimulator(options);
       const number = simulator.numbers()[0]!;
@@ -119,7 +119,8 @@ export function registerSimulateCommand(program: Command): void {
       console.log(`  Webhooks -> ${options.webhookUrl}${options.appSecret === DEFAULT_APP_SECRET ? `   (signed with META_APP_SECRET=${DEFAULT_APP_SECRET})` : ''}`);
       console.log(`  Number      ${number.phoneNumberId} (+${number.displayPhoneNumber}), WABA ${number.wabaId}`);
       console.log(`  Customers   ${simulator.customers().length}${options.autopilot ? ', autopilot on' : ''}   Control: ${baseUrl}/_simulator/state`);
-      if (options.webhookBatchMs) console.log(`  Statuses    batched: those falling due within ${options.webhookBatchMs} ms in one POST, at most ${options.webhookBatchMax ?? 1000}`);
+      const batch = simulator.settings().webhookBatch;
+      if (batch.windowMs > 0) console.log(`  Statuses    batched: those falling due within ${batch.windowMs} ms in one POST, at most ${batch.maxUpdates}`);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;

@@ -20,6 +20,7 @@ export type {
   TemplateSeed,
   TemplateStatus,
 } from './schemas.js';
+export { MAX_WEBHOOK_UPDATES } from './schemas.js';
 export type { InboundMessage, OutboundMessage } from './state.js';
 export type { TemplateReview } from './template-create.js';
 export type { Template } from './templates.js';

@@ -7,6 +7,8 @@ import { z } from 'zod';
 const digits = (min: number, max: number) => z.string().regex(new RegExp(`^\\d{${min},${max}}$`), `must be ${min}–${max} digits`);
 const rate = z.number().min(0).max(1);
 const ms = z.number().int().min(0);
+/** Meta batches "up to 1000 updates" in one webhook POST (NOTES §9). */
+export const MAX_WEBHOOK_UPDATES = 1000;
 
 /** A business phone number registered on a WABA. */
 export const NumberInputSchema = z.object({
@@ -109,11 +111,11 @@ export const SettingsSchema = z.object({
   outOfOrderRate: rate.default(0),
   /**
    * Status webhooks batched as Meta does under load (status-batcher.ts): the statuses of one
-   * number falling due within `windowMs` go out in one POST of at most `maxUpdates` (Meta: 1000).
-   * 0 sends one POST per status.
+   * number falling due within `windowMs` go out in one POST of at most `maxUpdates` (Meta's most
+   * by default). 0 sends one POST per status.
    */
   webhookBatch: z
-    .object({ windowMs: ms.default(0), maxUpdates: z.number().int().min(1).max(1000).default(1000) })
+    .object({ windowMs: ms.default(0), maxUpdates: z.number().int().min(1).max(MAX_WEBHOOK_UPDATES).default(MAX_WEBHOOK_UPDATES) })
     .prefault({}),
   /** A `to` nobody registered: becomes a new customer (`accept`) or fails 131026 like a number without WhatsApp. */
   unknownRecipients: z.enum(['accept', 'undeliverable']).default('accept'),
