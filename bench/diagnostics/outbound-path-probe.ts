@@ -21,6 +21,7 @@ import { outboxRepository } from '../../src/modules/outbound/outbox.repository.j
 import { completeOutboundSend } from '../../src/modules/timeline/index.js';
 import { loadConfig } from '../../src/platform/config.js';
 import { createLogger } from '../../src/platform/logger.js';
+import { MAX_WEBHOOK_UPDATES } from '../../src/simulator/schemas.js';
 import { removeTempDir } from '../processes.js';
 import { parseFlags } from '../flags.js';
 
@@ -29,7 +30,7 @@ const REQUESTS = Number(flags.get('requests') ?? 20_000);
 const CONCURRENCY = Number(flags.get('concurrency') ?? 64);
 const STATUSES = Math.min(Number(flags.get('statuses') ?? 5_000), REQUESTS);
 const BATCH = Number(flags.get('batch') ?? 1);
-if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > 1000) throw new Error('--batch takes 1 to 1000 statuses per webhook');
+if (!Number.isInteger(BATCH) || BATCH < 1 || BATCH > MAX_WEBHOOK_UPDATES) throw new Error(`--batch takes 1 to ${MAX_WEBHOOK_UPDATES} statuses per webhook`);
 const PROFILE = flags.get('profile');
 if (PROFILE !== undefined && !['accept', 'acks', 'work'].includes(PROFILE)) throw new Error('--profile takes accept, acks or work');
 const CONTACTS = 500;
