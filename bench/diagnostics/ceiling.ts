@@ -9,35 +9,19 @@
  *   npx tsx bench/diagnostics/ceiling.ts [seconds=10]
  */
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runLoad } from '../load.js';
-import { cleanup, startServer } from '../processes.js';
-import { createBodyGenerator } from '../webhook-body.js';
+import { cleanup } from '../processes.js';
+import { BARE_FASTIFY, BARE_NODE, createCeilingBodies, EXPRESS_BASELINE, FASTIFY_VERIFY, NODE_DURABLE, NODE_VERIFY, startCeilingServer } from './ceiling-servers.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SECRET = 'bench-app-secret-0123456789abcdef';
 const seconds = Number(process.argv[2] ?? 10);
 
 spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-const generator = createBodyGenerator({ fixturePath: join(ROOT, 'test/fixtures/meta/inbound-text.json'), appSecret: SECRET });
-const env = (extra: Record<string, string>) => {
-  const e: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', META_APP_SECRET: SECRET, NODE_ENV: 'production', ...extra };
-  delete e['NODE_OPTIONS'];
-  return e;
-};
-const servers: { name: string; args: string[]; extra: Record<string, string>; ready: RegExp }[] = [
-  { name: 'express baseline (express.json, 200)', args: ['--import', 'tsx', 'bench/baseline-express.ts'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
-  { name: 'bare fastify (raw buffer, 200)', args: ['bench/diagnostics/ceiling-fastify.mjs'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
-  { name: 'fastify + HMAC + JSON.parse + sha256', args: ['bench/diagnostics/ceiling-fastify.mjs'], extra: { CEILING_WORK: 'verify' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
-  { name: 'bare node:http (200)', args: ['bench/diagnostics/ceiling-node.mjs'], extra: {}, ready: /listening on http:\/\/[^:]+:(\d+)/ },
-  { name: 'node:http + HMAC + JSON.parse + sha256', args: ['bench/diagnostics/ceiling-node.mjs'], extra: { CEILING_WORK: 'verify' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
-  { name: '… + durable SQLite row, group commit', args: ['bench/diagnostics/ceiling-node.mjs'], extra: { CEILING_WORK: 'durable' }, ready: /listening on http:\/\/[^:]+:(\d+)/ },
-];
+const generator = createCeilingBodies();
+const servers = [EXPRESS_BASELINE, BARE_FASTIFY, FASTIFY_VERIFY, BARE_NODE, NODE_VERIFY, NODE_DURABLE];
 
 try {
   for (const s of servers) {
-    const server = await startServer({ name: s.name, command: 'taskset', args: ['-c', '1', process.execPath, ...s.args], cwd: ROOT, env: env(s.extra), ready: s.ready });
+    const server = await startCeilingServer(s);
     const url = server.url + '/webhooks/whatsapp';
     await runLoad({ url, generator, connections: 100, durationSeconds: 2 });
     const r = await runLoad({ url, generator, connections: 100, durationSeconds: seconds, serverPid: server.pid });

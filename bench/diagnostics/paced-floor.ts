@@ -10,19 +10,16 @@
  *   npx tsx bench/diagnostics/paced-floor.ts [rate=1000] [seconds=10]
  */
 import { spawnSync } from 'node:child_process';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runPaced } from '../paced.js';
-import { cleanup, startServer } from '../processes.js';
-import { createBodyGenerator, type BodyGenerator } from '../webhook-body.js';
+import { cleanup } from '../processes.js';
+import type { BodyGenerator } from '../webhook-body.js';
+import { BARE_NODE, createCeilingBodies, EXPRESS_BASELINE, startCeilingServer } from './ceiling-servers.js';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const SECRET = 'bench-app-secret-0123456789abcdef';
 const rate = Number(process.argv[2] ?? 1000);
 const seconds = Number(process.argv[3] ?? 10);
 
 spawnSync('taskset', ['-a', '-p', '-c', '0', String(process.pid)], { stdio: 'ignore' });
-const signing = createBodyGenerator({ fixturePath: join(ROOT, 'test/fixtures/meta/inbound-text.json'), appSecret: SECRET });
+const signing = createCeilingBodies();
 const presigned = presign(signing, rate * (seconds + 2));
 
 /** The same bodies, signed before the run: the generator then only sends. */
@@ -32,16 +29,9 @@ function presign(generator: BodyGenerator, count: number): BodyGenerator {
   return { ...generator, next: () => bodies[next++ % bodies.length]! };
 }
 
-const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', META_APP_SECRET: SECRET, NODE_ENV: 'production' };
-delete env['NODE_OPTIONS'];
-const servers = [
-  { name: 'express baseline (express.json, 200)', args: ['--import', 'tsx', 'bench/baseline-express.ts'] },
-  { name: 'bare node:http (200)', args: ['bench/diagnostics/ceiling-node.mjs'] },
-];
-
 try {
-  for (const s of servers) {
-    const server = await startServer({ name: s.name, command: 'taskset', args: ['-c', '1', process.execPath, ...s.args], cwd: ROOT, env, ready: /listening on http:\/\/[^:]+:(\d+)/ });
+  for (const s of [EXPRESS_BASELINE, BARE_NODE]) {
+    const server = await startCeilingServer(s);
     const url = server.url + '/webhooks/whatsapp';
     for (const [label, generator] of [['signed per request', signing], ['signed before', presigned]] as const) {
       await runPaced({ url, generator, rate, durationSeconds: 2, connections: 100 });
