@@ -8,7 +8,7 @@ import { createJobsMetrics } from './jobs/jobs.metrics.js';
 import { pruneDoneJobsJob, pruneDoneJobsRun } from './jobs/prune-done-jobs.js';
 import { SqlJobQueue } from './jobs/sql-job-queue.js';
 import { Worker, type WorkerOptions } from './jobs/worker.js';
-import { createInboundMetrics, createWebhookIngestor, processInboundEventJob, type InboundDeps, type WebhookIngestor } from './modules/inbound/index.js';
+import { applyWithInboundDeps, createInboundMetrics, createWebhookIngestor, processInboundEventJob, type InboundDeps, type WebhookIngestor } from './modules/inbound/index.js';
 import { buildKeywordMatcher, type ConsentPolicy } from './modules/consent/index.js';
 import { eventPublisher, subscriberJob, type EventSubscriber } from './modules/events/index.js';
 import { automationSubscriber, createRegexTester, createWebhookSender, loadRulesFile, runRulesForEvent, windowClosingJob, type AutomationDeps } from './modules/automation/index.js';
@@ -134,7 +134,6 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
   const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(clock);
 
-  const ingestor = createWebhookIngestor({ database, queue, clock, ids, appSecret: config.META_APP_SECRET });
   const consentPolicy: ConsentPolicy = {
     marketing: config.CONSENT_MARKETING_POLICY,
     utility: config.CONSENT_UTILITY_POLICY,
@@ -180,6 +179,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
       await enqueue(exec, [{ name: CONSENT_REPLY, payload: change, dedupeKey: `${CONSENT_REPLY}:${change.wamid}` }]);
     },
   };
+  // Status webhooks are applied as they are stored; every other body is processed by the worker.
+  const ingestor = createWebhookIngestor({ database, queue, clock, ids, appSecret: config.META_APP_SECRET, applyOnIngest: applyWithInboundDeps(inboundDeps, log) });
 
   sender = roles.worker
     ? new OutboundSender({

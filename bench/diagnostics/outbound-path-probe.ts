@@ -5,7 +5,9 @@
  *    a time: CPU per `POST /api/v1/messages`;
  * 2. statuses (`--statuses N`): N of those messages are given a wamid as a send would, their
  *    sent/delivered/read status webhooks (3 × N) are posted while the worker is stopped, then the
- *    worker drains them: CPU per status webhook acknowledged, and per status processed. `--batch K`
+ *    worker drains what they left it: CPU per status webhook acknowledged (its statuses applied
+ *    on ingest included: src/modules/inbound/apply-on-ingest.ts), and per status processed by
+ *    the worker (none, unless applying on ingest failed and left jobs). `--batch K`
  *    puts K statuses in each webhook, as Meta does under load (the simulator's `webhookBatch`).
  * `--profile accept|acks|work` writes a CPU profile of that part alone (for profile-summary.ts).
  *
@@ -163,7 +165,7 @@ try {
     const perUs = (usage: NodeJS.CpuUsage, n: number) => ((usage.user + usage.system) / n).toFixed(0);
     console.log(
       `${bodies.length} status webhooks of ${BATCH} status${BATCH === 1 ? '' : 'es'}: CPU ${perUs(ingestCpu, bodies.length)} µs per acknowledgement; ` +
-        `worker processed ${processed} in ${workSeconds.toFixed(2)} s, CPU ${perUs(workCpu, items.length)} µs per status`,
+        `worker processed ${processed} left as jobs in ${workSeconds.toFixed(2)} s, CPU ${perUs(workCpu, items.length)} µs per status`,
     );
   }
   await hub.close();

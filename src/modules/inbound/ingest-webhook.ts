@@ -6,9 +6,9 @@ import type { Clock } from '../../platform/clock.js';
 import { AppError, err, ok, type Result } from '../../platform/errors.js';
 import { GroupCommitter } from '../../platform/group-commit.js';
 import type { IdGenerator } from '../../platform/ids.js';
+import { eventsAppliedOnIngest, type ApplyOnIngest } from './apply-on-ingest.js';
 import { parseWebhookEnvelope } from './core/parse-webhook.js';
-import type { InboxEvent } from './inbox.repository.js';
-import { createInboxWriter } from './inbox-writer.js';
+import { createInboxWriter, type StoredBody } from './inbox-writer.js';
 import { inboundJob, PROCESS_INBOUND_EVENT } from './process-inbound-event.job.js';
 import { isValidSignature } from './webhook-signature.js';
 
@@ -19,11 +19,14 @@ export type IngestDeps = {
   ids: IdGenerator;
   /** Meta's app secret; null for tools that only replay (every `ingest` is then refused). */
   appSecret: string | null;
+  /** Applies bodies of statuses alone as they are stored (apply-on-ingest.ts); without it, every body gets a job. */
+  applyOnIngest?: ApplyOnIngest;
 };
 
 export type WebhookIngestor = {
   /**
-   * Verifies, stores durably and enqueues one webhook body. Resolves only once the body is on disk.
+   * Verifies, stores durably and enqueues (or applies: `IngestDeps.applyOnIngest`) one webhook body.
+   * Resolves only once the body is on disk.
    * Errors: WEBHOOK_SIGNATURE_INVALID (nothing stored), WEBHOOK_BODY_INVALID (kept as a dead letter).
    */
   ingest(rawBody: Buffer, signatureHeader: string | undefined): Promise<Result<{ eventId: string }>>;
@@ -48,14 +51,17 @@ const BATCHES = { maxInFlight: 1 };
 const invalidBody = (reason: string) => new AppError('WEBHOOK_BODY_INVALID', `Signed, but not a WhatsApp webhook: ${reason}.`);
 
 export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
-  const writer = createInboxWriter(deps.database, deps.queue, deps.clock);
-  const committer = new GroupCommitter<InboxEvent, void>(async (events) => {
-    const unique = [...new Map(events.map((e) => [e.id, e])).values()];
+  const writer = createInboxWriter(deps.database, deps.queue, deps.clock, deps.applyOnIngest);
+  const committer = new GroupCommitter<StoredBody, void>(async (bodies) => {
+    const unique = [...new Map(bodies.map((body) => [body.event.id, body])).values()];
     // A redelivered body is never processed twice: it is keyed by its hash in the inbox, and only
-    // a body new to the inbox gets its job (InboxWriter).
-    await writer.write(unique, (event) => inboundJob(event.id));
-    deps.queue.notify([PROCESS_INBOUND_EVENT]);
-    return events.map(() => undefined);
+    // a body new to the inbox is applied or gets its job (InboxWriter).
+    const { queued } = await writer.write(unique, (event) => inboundJob(event.id));
+    // Statuses applied on ingest may have enqueued subscribers' jobs; with no body queued, the
+    // worker is only told of those, and looks for no inbound job.
+    if (queued > 0) deps.queue.notify([PROCESS_INBOUND_EVENT]);
+    else deps.queue.announceEnqueued();
+    return bodies.map(() => undefined);
   }, BATCHES);
 
   async function store(rawBody: Buffer, keepInvalid: boolean): Promise<Result<{ eventId: string }>> {
@@ -70,7 +76,8 @@ export function createWebhookIngestor(deps: IngestDeps): WebhookIngestor {
     const envelope = parseWebhookEnvelope(json);
     if (!envelope.ok) return rejected(envelope.message);
     const eventId = createHash('sha256').update(rawBody).digest('hex');
-    await committer.submit({ id: eventId, received_at: deps.clock.now(), body: text, fields: envelope.fields.join(',') });
+    const applyNow = deps.applyOnIngest ? eventsAppliedOnIngest(envelope.envelope) : null;
+    await committer.submit({ event: { id: eventId, received_at: deps.clock.now(), body: text, fields: envelope.fields.join(',') }, applyNow });
     return ok({ eventId });
   }
 
