@@ -41,8 +41,16 @@ export function applyWithInboundDeps(deps: InboundDeps, log: Logger): ApplyOnIng
 
 /** The events of a body that are applied as it is stored: only a body of statuses alone, else null. */
 export function eventsAppliedOnIngest(envelope: WebhookEnvelope): InboundEvent[] | null {
+  // A look at the raw changes first: any other body (an inbound message) is not parsed here
+  // only to be parsed again by its job.
+  if (!envelope.entry.every((entry) => entry.changes.every((change) => change.field === 'messages' && holdsStatusesAlone(change.value)))) return null;
   const events = toInboundEvents(envelope);
   return events.length > 0 && events.every((event) => event.kind === 'status_changed') ? events : null;
+}
+
+function holdsStatusesAlone(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return Array.isArray((value as { statuses?: unknown }).statuses) && !('messages' in value) && !('errors' in value);
 }
 
 /**
