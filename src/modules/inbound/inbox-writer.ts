@@ -29,6 +29,7 @@ export type InboxWriter = {
  * costs a fraction of building the SQL per request; it runs while holding Kysely's single
  * connection, so it never interleaves with another transaction (a worker's batch), and its fsync
  * runs on the thread pool (`commitThenSyncOffLoop`) so the event loop keeps reading requests meanwhile.
+ * On both, the statuses applied on ingest (`applier`) run inside that same transaction.
  */
 export function createInboxWriter(database: DatabaseHandle, queue: SqlJobQueue, clock: Clock, applier?: ApplyOnIngest): InboxWriter {
   if (database.sqlite && database.commitThenSyncOffLoop) return sqliteInboxWriter(database.sqlite, database.commitThenSyncOffLoop, queue, clock, applier);
