@@ -13,9 +13,9 @@ import { applyInboundEvent, type InboundDeps } from './process-inbound-event.job
  * POST. As jobs, each also cost a job row, a claim, a second read and parse of its body and a
  * share of another commit: `bench/diagnostics/outbound-path-probe.ts` measured 317–376 µs of CPU
  * per status webhook, acknowledged then processed by the worker, and 190–280 µs applied on
- * ingest. In `npm run bench:outbound` (runs alternated on one machine) the hub spent about 7%
- * less CPU per message during the run, and 11% less counting until every status webhook had
- * been applied. A status only changes this database (the timeline, the outbox, consent on
+ * ingest. In `npm run bench:outbound` (runs alternated on one machine) the hub spent about 6%
+ * less CPU per message during the run, and 9% less counting until every status webhook had been
+ * applied. A status only changes this database (the timeline, the outbox, consent on
  * Meta's 131050), and its handling tolerates any order of arrival, so nothing is gained by
  * waiting for the worker. A body carrying anything else (messages reach contacts, consent
  * keywords, media downloads) stays a job.
