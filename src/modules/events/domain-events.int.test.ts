@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inboundTestDeps } from '../../../test/support/inbound-test-deps.js';
+import { statusBody } from '../../../test/support/status-webhook.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { SqlJobQueue } from '../../jobs/sql-job-queue.js';
 import { Worker } from '../../jobs/worker.js';
@@ -13,15 +14,6 @@ import { eventPublisher, subscriberJob, type EventSubscriber } from './event-sub
 
 const SECRET = 'test-app-secret';
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/meta/${name}.json`, import.meta.url));
-
-function statusBody(wamid: string, status: string, timestamp: number, errors?: unknown[]): Buffer {
-  const value = {
-    messaging_product: 'whatsapp',
-    metadata: { display_phone_number: '15557340192', phone_number_id: '118274650392817' },
-    statuses: [{ id: wamid, status, timestamp: String(timestamp), recipient_id: '16505550142', ...(errors ? { errors } : {}) }],
-  };
-  return Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '204857361209384', changes: [{ field: 'messages', value }] }] }));
-}
 
 describe.each(DIALECTS)('domain events from the inbound pipeline on %s', (dialect) => {
   let database: TestDatabase;
@@ -95,7 +87,7 @@ describe.each(DIALECTS)('domain events from the inbound pipeline on %s', (dialec
   it('should publish each status of a message once, failures with their codes', async () => {
     const wamid = 'wamid.events-status-1';
     const t = 1_790_000_000;
-    await deliver(statusBody(wamid, 'sent', t), statusBody(wamid, 'sent', t), statusBody(wamid, 'failed', t + 1, [{ code: 131026, title: 'Message undeliverable' }]));
+    await deliver(statusBody(wamid, 'sent', t), statusBody(wamid, 'sent', t), statusBody(wamid, 'failed', t + 1, { errors: [{ code: 131026, title: 'Message undeliverable' }] }));
     const statuses = seen.filter((s) => s.event.type === 'message.status').map((s) => s.event);
     expect(statuses).toHaveLength(2);
     expect(statuses[1]).toMatchObject({ status: 'failed', wamid, errors: [{ code: 131026, title: 'Message undeliverable' }] });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inboundTestDeps } from '../../../test/support/inbound-test-deps.js';
+import { statusBody, statusWebhook } from '../../../test/support/status-webhook.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { SqlJobQueue } from '../../jobs/sql-job-queue.js';
 import { Worker } from '../../jobs/worker.js';
@@ -14,16 +15,6 @@ import { signatureFor } from './webhook-signature.js';
 
 const SECRET = 'test-app-secret';
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/meta/${name}.json`, import.meta.url));
-
-/** A webhook of statuses alone, one per `[wamid, status, unix seconds]`, in Meta's v24 shape. */
-function statusesBody(...statuses: [string, string, number][]): Buffer {
-  const value = {
-    messaging_product: 'whatsapp',
-    metadata: { display_phone_number: '15557340192', phone_number_id: '118274650392817' },
-    statuses: statuses.map(([id, status, timestamp]) => ({ id, status, timestamp: String(timestamp), recipient_id: '16505550142' })),
-  };
-  return Buffer.from(JSON.stringify({ object: 'whatsapp_business_account', entry: [{ id: '204857361209384', changes: [{ field: 'messages', value }] }] }));
-}
 
 describe.each(DIALECTS)('statuses applied on ingest, on %s', (dialect) => {
   let database: TestDatabase;
@@ -73,7 +64,7 @@ describe.each(DIALECTS)('statuses applied on ingest, on %s', (dialect) => {
   const inboundJobs = () => database.db.selectFrom('jobs').select(['payload', 'state']).where('name', '=', PROCESS_INBOUND_EVENT).execute();
 
   it('applies a webhook of statuses before answering it, and queues no job for it', async () => {
-    await ingest(statusesBody(['wamid.A', 'delivered', 1791040200], ['wamid.B', 'sent', 1791040100]));
+    await ingest(statusWebhook({ wamid: 'wamid.A', status: 'delivered', timestamp: 1791040200 }, { wamid: 'wamid.B', status: 'sent', timestamp: 1791040100 }));
     expect(await statusOf('wamid.A')).toBe('delivered');
     expect(await statusOf('wamid.B')).toBe('sent');
     expect(await inboundJobs()).toEqual([]);
@@ -81,11 +72,11 @@ describe.each(DIALECTS)('statuses applied on ingest, on %s', (dialect) => {
   });
 
   it('leaves a redelivered body alone, and applies statuses arriving in any order once each', async () => {
-    const read = statusesBody(['wamid.A', 'read', 1791040300]);
+    const read = statusBody('wamid.A', 'read', 1791040300);
     await ingest(read);
-    await ingest(statusesBody(['wamid.A', 'delivered', 1791040200]));
+    await ingest(statusBody('wamid.A', 'delivered', 1791040200));
     await ingest(read);
-    await Promise.all([ingest(statusesBody(['wamid.A', 'sent', 1791040100])), ingest(read)]);
+    await Promise.all([ingest(statusBody('wamid.A', 'sent', 1791040100)), ingest(read)]);
     expect(await statusOf('wamid.A')).toBe('read');
     expect(await historyOf('wamid.A')).toEqual(['delivered', 'read', 'sent']);
     expect(await database.db.selectFrom('inbox_events').select('id').execute()).toHaveLength(3);
@@ -102,7 +93,7 @@ describe.each(DIALECTS)('statuses applied on ingest, on %s', (dialect) => {
 
   it('queues a body it could not apply, with nothing of the attempt left, and the worker applies it', async () => {
     failFor.add('wamid.BAD');
-    await ingest(statusesBody(['wamid.BAD', 'delivered', 1791040200]));
+    await ingest(statusBody('wamid.BAD', 'delivered', 1791040200));
     expect(reported).toEqual(['cannot apply wamid.BAD']);
     expect(await statusOf('wamid.BAD')).toBeNull();
     expect(await historyOf('wamid.BAD')).toEqual([]);
@@ -114,9 +105,9 @@ describe.each(DIALECTS)('statuses applied on ingest, on %s', (dialect) => {
   it('applies the other bodies of a batch in which one fails', async () => {
     failFor.add('wamid.BAD');
     await Promise.all([
-      ingest(statusesBody(['wamid.A', 'delivered', 1791040200])),
-      ingest(statusesBody(['wamid.BAD', 'read', 1791040300])),
-      ingest(statusesBody(['wamid.B', 'read', 1791040300])),
+      ingest(statusBody('wamid.A', 'delivered', 1791040200)),
+      ingest(statusBody('wamid.BAD', 'read', 1791040300)),
+      ingest(statusBody('wamid.B', 'read', 1791040300)),
     ]);
     expect(await statusOf('wamid.A')).toBe('delivered');
     expect(await statusOf('wamid.B')).toBe('read');

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { inboundTestDeps } from '../../../test/support/inbound-test-deps.js';
+import { statusBody } from '../../../test/support/status-webhook.js';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { deadLetterRepository } from '../../jobs/dead-letter.repository.js';
 import { replayDeadLetter } from '../../jobs/replay-dead-letters.js';
@@ -17,30 +18,6 @@ import { signatureFor } from './webhook-signature.js';
 
 const SECRET = 'test-app-secret';
 const fixture = (name: string) => readFileSync(new URL(`../../../test/fixtures/meta/${name}.json`, import.meta.url));
-
-/** A status webhook for `wamid`, in Meta's v24 shape. */
-function statusBody(wamid: string, status: string, timestamp: number, extra: Record<string, unknown> = {}): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      object: 'whatsapp_business_account',
-      entry: [
-        {
-          id: '204857361209384',
-          changes: [
-            {
-              field: 'messages',
-              value: {
-                messaging_product: 'whatsapp',
-                metadata: { display_phone_number: '15557340192', phone_number_id: '118274650392817' },
-                statuses: [{ id: wamid, status, timestamp: String(timestamp), recipient_id: '16505550142', ...extra }],
-              },
-            },
-          ],
-        },
-      ],
-    }),
-  );
-}
 
 describe.each(DIALECTS)('inbound pipeline on %s', (dialect) => {
   let database: TestDatabase;
