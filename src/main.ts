@@ -28,10 +28,11 @@ import {
   RedisRateLimiter,
   type QueueMessageDeps,
   type RateLimiter,
+  type WindowLimiter,
 } from './modules/outbound/index.js';
 import { retentionPurgeJob, scheduleRetentionPurge } from './modules/privacy/index.js';
 import { GraphTemplatesClient, syncTemplates, type TemplatesDeps } from './modules/templates/index.js';
-import { systemClock, type Clock } from './platform/clock.js';
+import { preciseClock, systemClock, type Clock } from './platform/clock.js';
 import type { Config, StorageConfig } from './platform/config.js';
 import { EventLoopContention } from './platform/event-loop-contention.js';
 import { uuidGenerator, type IdGenerator } from './platform/ids.js';
@@ -132,7 +133,8 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
   const templatesApi = new GraphTemplatesClient(graph);
   const mediaStore = new MediaStore(config.MEDIA_DIR);
   const redis = config.REDIS_URL ? new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 }) : null;
-  const limiter: RateLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(clock);
+  // Redis paces on its own clock (TIME, in µs); in process, the system clock to the µs as well.
+  const limiter: RateLimiter & WindowLimiter = redis ? new RedisRateLimiter(redis) : new MemoryRateLimiter(clock === systemClock ? preciseClock : clock);
 
   const consentPolicy: ConsentPolicy = {
     marketing: config.CONSENT_MARKETING_POLICY,

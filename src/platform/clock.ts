@@ -6,6 +6,13 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => Date.now() };
 
+/**
+ * The system clock to a fraction of a millisecond, for pacing sends: on whole ms, "at most 20 in
+ * any 10 ms" lets up to 40 through within one real millisecond either side of a tick. It counts from
+ * the process's start, so a step of the wall clock (NTP) does not move it.
+ */
+export const preciseClock: Clock = { now: () => performance.timeOrigin + performance.now() };
+
 /** A clock that only moves when told to; for tests. */
 export class ManualClock implements Clock {
   constructor(private current = 0) {}

@@ -7,7 +7,7 @@ export { createOutboundMetrics, type OutboundMetrics } from './outbound.metrics.
 export { GraphClient, type GraphClientOptions } from './whatsapp/graph.client.js';
 export { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
 export { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
-export type { RateLimiter } from './rate-limit/rate-limiter.js';
+export type { RateLimiter, WindowLimiter } from './rate-limit/rate-limiter.js';
 export { OutboundRequest } from './core/outbound-request.js';
 export { markAsReadJob, MARK_AS_READ } from './mark-as-read.job.js';
 export { consentReplyJob, CONSENT_REPLY } from './consent-reply.job.js';

@@ -18,7 +18,7 @@ import { needsServiceWindow, serviceWindow } from './core/service-window.js';
 import { senderThroughput } from './core/throughput-limit.js';
 import type { OutboundMetrics } from './outbound.metrics.js';
 import { outboxRepository, type OutboxRow } from './outbox.repository.js';
-import type { RateLimiter } from './rate-limit/rate-limiter.js';
+import type { RateLimiter, WindowLimiter } from './rate-limit/rate-limiter.js';
 import type { GraphClient } from './whatsapp/graph.client.js';
 
 /** Prefix of `biz_opaque_callback_data`: Meta echoes it on statuses, which ties a wamid to our outbox row. */
@@ -36,7 +36,7 @@ export type SenderOptions = {
    * fills its slot) runs; 0 runs it at once.
    */
   roundGatherMs: number;
-  /** Waits for the throughput bucket up to this long in process; longer waits go back to the queue. */
+  /** Waits for the throughput window up to this long in process; longer waits go back to the queue. */
   maxInlineWaitMs: number;
   /** How long a number whose token expired is left alone before its messages are looked at again. */
   tokenExpiredPauseMs: number;
@@ -51,7 +51,8 @@ export type SenderDeps = {
   ids: IdGenerator;
   graph: GraphClient;
   numbers: NumberDirectory;
-  limiter: RateLimiter;
+  /** The pair limit's token buckets and the number's throughput window. */
+  limiter: RateLimiter & WindowLimiter;
   log: Logger;
   metrics: OutboundMetrics;
   options: SenderOptions;
@@ -225,7 +226,7 @@ export class OutboundSender {
     // it, or this process would take its own waiting send for a crashed one and send it twice.
     const waitUntil = clock.now() + options.maxInlineWaitMs;
     for (;;) {
-      const slot = await this.deps.limiter.reserve(`throughput:${number.phoneNumberId}`, throughput);
+      const slot = await this.deps.limiter.reserveInWindow(`throughput:${number.phoneNumberId}`, throughput);
       if (slot.ok) break;
       metrics.rateLimited.inc({ limit: 'throughput' });
       if (clock.now() + slot.retryAfterMs > waitUntil) {

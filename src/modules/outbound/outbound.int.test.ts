@@ -747,7 +747,7 @@ describe.each(DIALECTS)('outbound messages against the Meta simulator on %s', (d
       for (const m of messages) expect(acceptedFor(h, m.id)).toHaveLength(1);
     }, 60_000);
 
-    // A send waiting for the throughput bucket must never outlive its lease (GRAPH_API_TIMEOUT_MS
+    // A send waiting for the throughput window must never outlive its lease (GRAPH_API_TIMEOUT_MS
     // + 5 s), or the next round would take it for a crashed send and send it again. Here 1 message
     // per second and 9 claimed together: the last ones go back to the queue instead of waiting.
     it('sends each message once even when the throughput limit keeps it waiting longer than its lease', async () => {

@@ -37,4 +37,22 @@ describe('MemoryRateLimiter eviction', () => {
     // Evicted means full, exactly as if the bucket had been kept.
     expect(await limiter.reserve('k', config, 2)).toEqual({ ok: true });
   });
+
+  it('forgets a throughput log once its longest window has passed since its newest admission', async () => {
+    const clock = new ManualClock(T0);
+    const limiter = new MemoryRateLimiter(clock);
+    const config = { windows: [{ limit: 2, windowMs: 1000 }, { limit: 1, windowMs: 10 }] };
+    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+    clock.advance(500);
+    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+    clock.advance(999);
+    expect(limiter.evictIdle()).toBe(0);
+    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+    clock.advance(1000);
+    expect(limiter.evictIdle()).toBe(1);
+    // Forgotten means empty, exactly as if the log had been kept: two fit again.
+    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+    clock.advance(10);
+    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+  });
 });

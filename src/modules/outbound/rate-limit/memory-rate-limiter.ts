@@ -1,6 +1,7 @@
 import type { Clock } from '../../../platform/clock.js';
+import { admit, AdmissionLog, assertValidWindows, logLength, logLifetimeMs, type SlidingWindowConfig } from '../core/sliding-window.js';
 import { fullBucket, msUntilFull, take, type TokenBucketConfig, type TokenBucketState } from '../core/token-bucket.js';
-import type { RateLimiter, Reservation } from './rate-limiter.js';
+import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js';
 
 type Entry = { state: TokenBucketState; fullAt: number };
 
@@ -22,8 +23,13 @@ export type MemoryRateLimiterOptions = {
  * the last 6 s per message sent, 4.5 min at most) plus one lap of the cursor, with O(1) work per call and no timer. `evictIdle()` does a
  * full pass for callers that want one (for example on an interval when traffic stops).
  */
-export class MemoryRateLimiter implements RateLimiter {
+export class MemoryRateLimiter implements RateLimiter, WindowLimiter {
   private readonly buckets = new Map<string, Entry>();
+  /**
+   * Sliding-window logs, one per sending number: too few keys to need the buckets' sweep;
+   * `evictIdle()` drops those whose longest window has passed.
+   */
+  private readonly logs = new Map<string, { log: AdmissionLog; idleAt: number }>();
   private cursor: Iterator<[string, Entry]> | undefined;
   private readonly sweepPerReserve: number;
 
@@ -46,15 +52,32 @@ export class MemoryRateLimiter implements RateLimiter {
     return result.ok ? { ok: true } : { ok: false, retryAfterMs: result.retryAfterMs };
   }
 
+  async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation> {
+    assertValidWindows(config);
+    const now = this.clock.now();
+    const capacity = logLength(config);
+    const held = this.logs.get(key)?.log;
+    const log = held === undefined ? new AdmissionLog(capacity) : held.capacity === capacity ? held : held.resized(capacity);
+    const result = admit(log, config, now);
+    if (result.ok) this.logs.set(key, { log, idleAt: log.newest! + logLifetimeMs(config) });
+    return result;
+  }
+
   /** Buckets currently held (full ones may linger until the cursor reaches them). */
   get size(): number {
     return this.buckets.size;
   }
 
-  /** Drops every bucket that has refilled; returns how many. O(n). */
+  /** Drops every bucket that has refilled, and every log whose windows have all passed; returns how many. O(n). */
   evictIdle(): number {
     const now = this.clock.now();
     let evicted = 0;
+    for (const [key, entry] of this.logs) {
+      if (entry.idleAt <= now) {
+        this.logs.delete(key);
+        evicted += 1;
+      }
+    }
     for (const [key, entry] of this.buckets) {
       if (entry.fullAt <= now) {
         this.buckets.delete(key);

@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../platform/clock.js';
 import { PAIR_LIMIT } from '../core/pair-limit.js';
-import { throughputConfig } from '../core/throughput-limit.js';
+import { admit, AdmissionLog, logLength, type SlidingWindowConfig } from '../core/sliding-window.js';
 import { fullBucket, take, type TokenBucketConfig, type TokenBucketState } from '../core/token-bucket.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
-import type { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter, WindowLimiter } from './rate-limiter.js';
 import { DEFAULT_RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from './redis-rate-limiter.js';
 
 const T0 = 1_700_000_000_000;
@@ -22,7 +22,8 @@ const T0 = 1_700_000_000_000;
  * Builds a limiter on a store whose clock is `clock`. Keys from different calls may share a
  * store; the suite uses a new key per test.
  */
-type LimiterFactory = (clock: ManualClock) => RateLimiter | Promise<RateLimiter>;
+type Limiter = RateLimiter & WindowLimiter;
+type LimiterFactory = (clock: ManualClock) => Limiter | Promise<Limiter>;
 
 let keySeq = 0;
 const freshKey = (label: string): string => `contract:${label}:${++keySeq}`;
@@ -114,7 +115,7 @@ function describeRateLimiterContract(name: string, makeLimiter: LimiterFactory):
     it('answers exactly as the pure token bucket does, on random timelines', async () => {
       const configArb: fc.Arbitrary<TokenBucketConfig> = fc.oneof(
         fc.constant(PAIR_LIMIT),
-        fc.constant(throughputConfig(80)),
+        fc.constant({ capacity: 9, refillPerSecond: 72 }),
         fc.record({ capacity: fc.integer({ min: 1, max: 20 }), refillPerSecond: fc.constantFrom(1 / 6, 0.5, 3, 80, 1000) }),
       );
       const stepsArb = fc.array(
@@ -144,7 +145,113 @@ function describeRateLimiterContract(name: string, makeLimiter: LimiterFactory):
   });
 }
 
+/** The behaviour every WindowLimiter adapter must have (a number's throughput). */
+function describeWindowLimiterContract(name: string, makeLimiter: LimiterFactory): void {
+  describe(`${name} (WindowLimiter contract)`, () => {
+    const setup = async () => {
+      const clock = new ManualClock(T0);
+      return { clock, limiter: await makeLimiter(clock) };
+    };
+    const perSecond: SlidingWindowConfig = { windows: [{ limit: 3, windowMs: 1000 }] };
+
+    it('admits the limit, then reports exactly when the oldest leaves the window', async () => {
+      const { clock, limiter } = await setup();
+      const key = freshKey('window');
+      for (let i = 0; i < 3; i++) expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: true });
+      clock.advance(250);
+      expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: false, retryAfterMs: 750 });
+      clock.advance(749.5);
+      expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: false, retryAfterMs: 1 });
+      clock.advance(0.5);
+      expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: true });
+    });
+
+    it('holds every window at once', async () => {
+      const { clock, limiter } = await setup();
+      const key = freshKey('windows');
+      const config = { windows: [{ limit: 4, windowMs: 1000 }, { limit: 2, windowMs: 10 }] };
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: false, retryAfterMs: 10 });
+      clock.advance(10);
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      clock.advance(10);
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: false, retryAfterMs: 980 });
+    });
+
+    it('records nothing when it refuses', async () => {
+      const { clock, limiter } = await setup();
+      const key = freshKey('window-refusal');
+      const config = { windows: [{ limit: 1, windowMs: 100 }] };
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      for (let i = 0; i < 10; i++) {
+        clock.advance(5);
+        expect((await limiter.reserveInWindow(key, config)).ok).toBe(false);
+      }
+      clock.advance(50);
+      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+    });
+
+    it('never over-admits 200 concurrent reservations', async () => {
+      const { limiter } = await setup();
+      const key = freshKey('window-concurrent');
+      const config = { windows: [{ limit: 50, windowMs: 1000 }] };
+      const results = await Promise.all(Array.from({ length: 200 }, () => limiter.reserveInWindow(key, config)));
+      expect(results.filter((r) => r.ok)).toHaveLength(50);
+      for (const r of results) if (!r.ok) expect(r.retryAfterMs).toBe(1000);
+    });
+
+    it('mints nothing when the clock goes backwards', async () => {
+      const { clock, limiter } = await setup();
+      const key = freshKey('window-skew');
+      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: true });
+      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: true });
+      clock.set(T0 - 60_000);
+      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: false, retryAfterMs: 61_000 });
+      clock.set(T0 + 1000);
+      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: true });
+    });
+
+    it('rejects a window that could never admit', async () => {
+      const { limiter } = await setup();
+      await expect(limiter.reserveInWindow(freshKey('bad'), { windows: [] })).rejects.toThrow(RangeError);
+      await expect(limiter.reserveInWindow(freshKey('bad'), { windows: [{ limit: 0, windowMs: 1000 }] })).rejects.toThrow(RangeError);
+    });
+
+    it('answers exactly as the pure log does, on random timelines and changing limits', async () => {
+      const configArb: fc.Arbitrary<SlidingWindowConfig> = fc
+        .array(fc.record({ limit: fc.integer({ min: 1, max: 12 }), windowMs: fc.constantFrom(10, 25.5, 1000) }), { minLength: 1, maxLength: 2 })
+        .map((windows) => ({ windows }));
+      const stepsArb = fc.array(
+        fc.record({ delayMs: fc.oneof(fc.integer({ min: -20, max: 15 }), fc.double({ min: 0, max: 3, noNaN: true }), fc.integer({ min: 0, max: 1200 })), config: fc.nat(2) }),
+        { minLength: 1, maxLength: 60 },
+      );
+      const { clock, limiter } = await setup();
+      await fc.assert(
+        fc.asyncProperty(fc.array(configArb, { minLength: 3, maxLength: 3 }), stepsArb, async (configs, steps) => {
+          const key = freshKey('window-model');
+          clock.set(T0);
+          let model: AdmissionLog | undefined;
+          for (const step of steps) {
+            clock.advance(step.delayMs);
+            const config = configs[step.config]!;
+            const capacity = logLength(config);
+            // A store keeps a log at its new length only once an admission is written to it.
+            const log = model === undefined ? new AdmissionLog(capacity) : model.capacity === capacity ? model : model.resized(capacity);
+            const expected = admit(log, config, clock.now());
+            if (expected.ok) model = log;
+            expect(await limiter.reserveInWindow(key, config)).toEqual(expected);
+          }
+        }),
+        { numRuns: 100 },
+      );
+    });
+  });
+}
+
 describeRateLimiterContract('MemoryRateLimiter', (clock) => new MemoryRateLimiter(clock));
+describeWindowLimiterContract('MemoryRateLimiter', (clock) => new MemoryRateLimiter(clock));
 
 // Redis runs at 127.0.0.1:6379 locally and in CI; SWITCHBOARD_TEST_SKIP_REDIS=1 skips it on purpose.
 // Any other failure to connect fails the suite rather than silently skipping it.
@@ -187,6 +294,7 @@ describe.skipIf(skipRedis)('RedisRateLimiter', () => {
   });
 
   describeRateLimiterContract('RedisRateLimiter', (clock) => new RedisRateLimiter(redis, { keyPrefix: runPrefix, clock }));
+  describeWindowLimiterContract('RedisRateLimiter', (clock) => new RedisRateLimiter(redis, { keyPrefix: runPrefix, clock }));
 
   // From here on no clock is injected: the limiter reads the Redis server's clock, as in production.
   // A refill of one token per 1,000 s keeps real time passing during the test from mattering.
@@ -259,5 +367,23 @@ describe.skipIf(skipRedis)('RedisRateLimiter', () => {
     const before = await redis.hgetall(`${runPrefix}refusal-write`);
     expect((await limiter.reserve('refusal-write', config)).ok).toBe(false);
     expect(await redis.hgetall(`${runPrefix}refusal-write`)).toEqual(before);
+  });
+
+  it('paces a window on the Redis server clock, shared by two processes, and expires the log once its longest window has passed', async () => {
+    const a = new RedisRateLimiter(await connect(), { keyPrefix: runPrefix });
+    const b = new RedisRateLimiter(await connect(), { keyPrefix: runPrefix });
+    const config = { windows: [{ limit: 5, windowMs: 60_000 }] };
+    for (let i = 0; i < 3; i++) expect(await a.reserveInWindow('window-server-clock', config)).toEqual({ ok: true });
+    for (let i = 0; i < 2; i++) expect(await b.reserveInWindow('window-server-clock', config)).toEqual({ ok: true });
+    const refused = await a.reserveInWindow('window-server-clock', config);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) {
+      expect(refused.retryAfterMs).toBeGreaterThan(55_000);
+      expect(refused.retryAfterMs).toBeLessThanOrEqual(60_000);
+    }
+    expect(await redis.llen(`${runPrefix}window-server-clock`)).toBe(5);
+    const ttl = await redis.pttl(`${runPrefix}window-server-clock`);
+    expect(ttl).toBeGreaterThan(55_000);
+    expect(ttl).toBeLessThanOrEqual(61_000);
   });
 });

@@ -1,3 +1,4 @@
+import type { SlidingWindowConfig } from '../core/sliding-window.js';
 import type { TokenBucketConfig } from '../core/token-bucket.js';
 
 /** The answer to one reservation. `retryAfterMs` is a whole number of ms >= 1. */
@@ -19,4 +20,15 @@ export type Reservation = { ok: true } | { ok: false; retryAfterMs: number };
  */
 export interface RateLimiter {
   reserve(key: string, config: TokenBucketConfig, count?: number): Promise<Reservation>;
+}
+
+/**
+ * Sliding-window logs keyed by string (`throughput:<phone number id>`): at most `limit`
+ * admissions in any window of each `windowMs` (core/sliding-window.ts). The sender paces a
+ * number's throughput with it. Same contract as `RateLimiter.reserve`: atomic check-and-record,
+ * a refusal records nothing, shared through Redis by every process when Redis is configured;
+ * it rejects (RangeError) a config with no window or a window that could never admit.
+ */
+export interface WindowLimiter {
+  reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation>;
 }

@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../../platform/clock.js';
+import { assertValidWindows, logLength, logLifetimeMs, type SlidingWindowConfig } from '../core/sliding-window.js';
 import { assertValidTake, type TokenBucketConfig } from '../core/token-bucket.js';
-import type { RateLimiter, Reservation } from './rate-limiter.js';
+import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js';
 
 /*
  * Why a Lua script and not rate-limiter-flexible's RateLimiterRedis: its Redis store is a fixed
@@ -90,7 +91,50 @@ end
 return {0, msUntilTokens(count)}
 `;
 
+/*
+ * The sliding-window log of core/sliding-window.ts on a Redis list, newest first: the k-th most
+ * recent admission is LINDEX k − 1. ARGV: now ('' for the server's clock), the log's length and
+ * lifetime, then (limit, windowMs) pairs. Mirrors `admissionWait`, `retryAfterMs` and
+ * `admissionTime`; the integration suite checks the two agree on random timelines.
+ */
+const SLIDING_WINDOW_LUA = `
+local now
+if ARGV[1] == '' then
+  if redis.replicate_commands then redis.replicate_commands() end
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+else
+  now = tonumber(ARGV[1])
+end
+local length = tonumber(ARGV[2])
+local lifetime = tonumber(ARGV[3])
+
+-- admissionWait()
+local wait = 0
+for i = 4, #ARGV, 2 do
+  local kth = redis.call('LINDEX', KEYS[1], tonumber(ARGV[i]) - 1)
+  if kth then wait = math.max(wait, tonumber(kth) + tonumber(ARGV[i + 1]) - now) end
+end
+-- A refusal writes nothing. retryAfterMs()
+if wait > 0 then return {0, math.max(1, math.ceil(wait))} end
+
+-- admissionTime(): never before the newest, so the list stays in order.
+local at = now
+local newest = redis.call('LINDEX', KEYS[1], 0)
+if newest and tonumber(newest) > at then at = tonumber(newest) end
+-- A number, not tostring(at): Redis keeps its full precision.
+redis.call('LPUSH', KEYS[1], at)
+redis.call('LTRIM', KEYS[1], 0, length - 1)
+-- Once the longest window has passed the log limits nothing: a missing key means the same.
+redis.call('PEXPIRE', KEYS[1], math.ceil(at + lifetime - now) + 1000)
+return {1, 0}
+`;
+
 const COMMAND = 'switchboardTokenBucket';
+const WINDOW_COMMAND = 'switchboardSlidingWindow';
+
+/** The shape ioredis gives the sliding-window command: key, then ARGV. */
+type SlidingWindowCommand = (key: string, ...args: string[]) => Promise<[number, number]>;
 
 /** The shape ioredis gives a command added with `defineCommand`. */
 type TokenBucketCommand = (
@@ -118,7 +162,7 @@ export const DEFAULT_RATE_LIMIT_KEY_PREFIX = 'switchboard:rl:';
  * Token buckets shared through Redis by every process. Redis errors reject the promise: the job
  * fails and is retried by the queue, rather than sending unthrottled (fail-closed).
  */
-export class RedisRateLimiter implements RateLimiter {
+export class RedisRateLimiter implements RateLimiter, WindowLimiter {
   private readonly keyPrefix: string;
   private readonly clock: Clock | undefined;
 
@@ -131,6 +175,7 @@ export class RedisRateLimiter implements RateLimiter {
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (after a Redis restart or
     // failover), so the script is not resent on every call. Redefining on a shared client is harmless.
     redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
+    redis.defineCommand(WINDOW_COMMAND, { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });
   }
 
   async reserve(key: string, config: TokenBucketConfig, count = 1): Promise<Reservation> {
@@ -148,6 +193,23 @@ export class RedisRateLimiter implements RateLimiter {
       String(config.refillPerSecond),
       String(count),
       now === undefined ? '' : String(now),
+    );
+    return ok === 1 ? { ok: true } : { ok: false, retryAfterMs };
+  }
+
+  async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation> {
+    assertValidWindows(config);
+    const now = this.clock ? this.clock.now() : undefined;
+    if (now !== undefined && !Number.isFinite(now)) throw new RangeError(`clock returned ${now}`);
+    const command = (this.redis as unknown as Record<typeof WINDOW_COMMAND, SlidingWindowCommand>)[WINDOW_COMMAND];
+    const windows = config.windows.flatMap((w) => [String(w.limit), String(w.windowMs)]);
+    const [ok, retryAfterMs] = await command.call(
+      this.redis,
+      this.keyPrefix + key,
+      now === undefined ? '' : String(now),
+      String(logLength(config)),
+      String(logLifetimeMs(config)),
+      ...windows,
     );
     return ok === 1 ? { ok: true } : { ok: false, retryAfterMs };
   }
