@@ -14,7 +14,9 @@
  *                                                 working tree, built in a temp dir: other engineers' edits
  *                                                 in progress cannot break or skew the run)
  *                          [-- --hub-import ./bench/outbound-diag-sender.ts]   (preloaded into the hub with
- *                                                 tsx; its report goes to a file named at the end)
+ *                                                 tsx; its report goes to a file named at the end; with
+ *                                                 bench/diagnostics/graph-send-timing.ts, the simulator's
+ *                                                 side is written next to it for send-bunching.ts)
  *
  * Every option can also be given as BENCH_OUT_<NAME> (BENCH_OUT_MESSAGES=…, BENCH_OUT_NO_PIN=1, …).
  *
@@ -42,7 +44,7 @@
  * --no-pin turns that off. Child processes and temp files are removed on every exit path.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -390,7 +392,7 @@ async function startHub(options: Options, hubRoot: string, simUrl: string, profi
       WHATSAPP_THROUGHPUT_MPS: String(options.mps),
       // For preloaded diagnostics: the build under test, and where to write their report.
       SWITCHBOARD_DIST: pathToFileURL(join(hubRoot, 'dist') + '/').href,
-      ...(diagOut ? { OUTBOUND_DIAG_OUT: `${diagOut}.sender.txt`, SQL_TIMING_OUT: `${diagOut}.sql.txt` } : {}),
+      ...(diagOut ? { OUTBOUND_DIAG_OUT: `${diagOut}.sender.txt`, SQL_TIMING_OUT: `${diagOut}.sql.txt`, GRAPH_SEND_TIMING_OUT: `${diagOut}.graph-sends.txt` } : {}),
       ...options.hubEnv,
     }),
     ready: /Switchboard listening on http:\/\/[^:/\s]+:(\d+)/,
@@ -551,6 +553,8 @@ async function runHub(options: Options, hubRoot: string): Promise<SideResult> {
     const machine1 = machineCpuSeconds();
     const own1 = process.cpuUsage(own0);
     const sends = [...rec.sends];
+    // For bench/diagnostics/send-bunching.ts: where the simulator handled each send of the run.
+    if (hub.diagOut) writeFileSync(`${hub.diagOut}.simulator-sends.txt`, sends.map((s) => `${s.tag}\t${s.at}`).join('\n') + '\n');
     const attempts = [...rec.attempts];
     const handling = [...rec.handling].sort((a, b) => a - b);
     const errors = new Map(rec.errors);
