@@ -9,6 +9,7 @@
  * each point: what the sender's pacing admits, and how much more than that the simulator sees.
  */
 import { readFileSync } from 'node:fs';
+import { peakWindow } from '../outbound-metrics.js';
 
 const prefix = process.argv[2];
 if (!prefix) {
@@ -34,22 +35,10 @@ function percentiles(values: number[]): string {
   return `p50 ${p(0.5)}  p90 ${p(0.9)}  p99 ${p(0.99)}  max ${sorted[sorted.length - 1]!.toFixed(1)} ms`;
 }
 
-/** The most times in any half-open window [s, s + windowMs). */
-function busiest(times: number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let end = 0;
-  for (let start = 0; start < sorted.length; start++) {
-    while (end < sorted.length && sorted[end]! < sorted[start]! + windowMs) end++;
-    best = Math.max(best, end - start);
-  }
-  return best;
-}
-
 console.log(`${matched.length} sends matched (${simulator.length} at the simulator, ${hub.size} written by the hub)`);
 console.log(`call → socket write     ${percentiles(matched.map((m) => m.write - m.call))}`);
 console.log(`socket write → handled ${percentiles(matched.map((m) => m.at - m.write))}`);
 for (const [label, key] of [['sender calls', 'call'], ['socket writes', 'write'], ['simulator', 'at']] as const) {
-  const times = matched.map((m) => m[key]);
-  console.log(`busiest 1 s / 10 ms, ${label.padEnd(13)} ${String(busiest(times, 1000)).padStart(5)} / ${busiest(times, 10)}`);
+  const sorted = matched.map((m) => m[key]).sort((a, b) => a - b);
+  console.log(`busiest 1 s / 10 ms, ${label.padEnd(13)} ${String(peakWindow(sorted, 1000).count).padStart(5)} / ${peakWindow(sorted, 10).count}`);
 }

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { admit, AdmissionLog, assertValidWindows, logLength, type SlidingWindowConfig } from './sliding-window.js';
+import { busiestWindow } from '../../../../test/support/busiest-window.js';
 import { fullBucket, take, type TokenBucketConfig } from './token-bucket.js';
 
 const T0 = 1_700_000_000_000;
@@ -17,18 +18,6 @@ function admissionsOf(config: SlidingWindowConfig, delays: readonly number[]): n
     if (admit(log, config, now).ok) admitted.push(now);
   }
   return admitted;
-}
-
-/** The largest number of admissions in any half-open window [s, s + windowMs), over every s. */
-function busiest(admitted: readonly number[], windowMs: number): number {
-  // The busiest window can always be slid right until it starts at an admission.
-  let best = 0;
-  let end = 0;
-  for (let start = 0; start < admitted.length; start++) {
-    while (end < admitted.length && admitted[end]! < admitted[start]! + windowMs) end++;
-    best = Math.max(best, end - start);
-  }
-  return best;
 }
 
 /**
@@ -76,7 +65,7 @@ describe('sliding-window log', () => {
     fc.assert(
       fc.property(windowsArb, fc.array(fc.oneof(fc.constant(0), fc.double({ min: 0, max: 3, noNaN: true }), fc.integer({ min: 0, max: 1500 })), { maxLength: 2000 }), (config, delays) => {
         const admitted = admissionsOf(config, delays);
-        for (const { limit, windowMs } of config.windows) expect(busiest(admitted, windowMs)).toBeLessThanOrEqual(limit);
+        for (const { limit, windowMs } of config.windows) expect(busiestWindow(admitted, windowMs)).toBeLessThanOrEqual(limit);
       }),
       { numRuns: 200 },
     );

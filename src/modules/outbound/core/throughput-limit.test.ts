@@ -1,21 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { busiestWindow } from '../../../../test/support/busiest-window.js';
 import { admit, AdmissionLog, logLength, type SlidingWindowConfig } from './sliding-window.js';
 import { COEXISTENCE_THROUGHPUT_MPS, DEFAULT_THROUGHPUT_MPS, senderThroughput, UPGRADED_THROUGHPUT_MPS } from './throughput-limit.js';
 
 const T0 = 1_700_000_000_000;
-
-/** The largest number of times in any half-open window [s, s + windowMs), over every s. */
-function busiest(times: readonly number[], windowMs = 1000): number {
-  // The busiest window can always be slid right until it starts at a time of the list.
-  let best = 0;
-  let end = 0;
-  for (let start = 0; start < times.length; start++) {
-    while (end < times.length && times[end]! < times[start]! + windowMs) end++;
-    best = Math.max(best, end - start);
-  }
-  return best;
-}
 
 /** Asks at every ms of `durationMs` except while `away(ms since start)`, taking all it is given. */
 function sendsOf(config: SlidingWindowConfig, durationMs: number, away: (elapsed: number) => boolean = () => false): number[] {
@@ -43,8 +32,8 @@ describe('sender throughput', () => {
       fc.property(mpsArb, fc.array(fc.record({ at: fc.integer({ min: 0, max: 2999 }), length: fc.integer({ min: 1, max: 400 }) }), { maxLength: 6 }), (mps, gaps) => {
         const config = senderThroughput(mps);
         const admitted = sendsOf(config, 3000, (elapsed) => gaps.some((gap) => elapsed >= gap.at && elapsed < gap.at + gap.length));
-        expect(busiest(admitted)).toBeLessThanOrEqual(config.windows[0]!.limit);
-        expect(busiest(admitted, 10)).toBeLessThanOrEqual(config.windows[1]!.limit);
+        expect(busiestWindow(admitted, 1000)).toBeLessThanOrEqual(config.windows[0]!.limit);
+        expect(busiestWindow(admitted, 10)).toBeLessThanOrEqual(config.windows[1]!.limit);
       }),
       { numRuns: 100 },
     );

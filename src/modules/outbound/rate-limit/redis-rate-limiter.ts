@@ -23,19 +23,24 @@ import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js'
  * Time: by default the script reads the Redis server's clock (TIME), so every process sharing a
  * bucket uses one clock and skew between app hosts cannot mint tokens. Tests may inject a Clock.
  */
-const TOKEN_BUCKET_LUA = `
-local capacity = tonumber(ARGV[1])
-local rate = tonumber(ARGV[2])
-local count = tonumber(ARGV[3])
-local now
-if ARGV[4] == '' then
+/** Lua that sets `now` (ms) from ARGV[arg], or from the Redis server's clock when that is ''. */
+function luaNow(arg: number): string {
+  return `local now
+if ARGV[${arg}] == '' then
   -- Redis < 5 refuses a write after a non-deterministic command unless effects are replicated.
   if redis.replicate_commands then redis.replicate_commands() end
   local t = redis.call('TIME')
   now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 else
-  now = tonumber(ARGV[4])
-end
+  now = tonumber(ARGV[${arg}])
+end`;
+}
+
+const TOKEN_BUCKET_LUA = `
+local capacity = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
+${luaNow(4)}
 
 local stored = redis.call('HMGET', KEYS[1], 'tokens', 'updatedAt')
 local tokens, updatedAt
@@ -98,14 +103,7 @@ return {0, msUntilTokens(count)}
  * `admissionTime`; the integration suite checks the two agree on random timelines.
  */
 const SLIDING_WINDOW_LUA = `
-local now
-if ARGV[1] == '' then
-  if redis.replicate_commands then redis.replicate_commands() end
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-else
-  now = tonumber(ARGV[1])
-end
+${luaNow(1)}
 local length = tonumber(ARGV[2])
 local lifetime = tonumber(ARGV[3])
 
