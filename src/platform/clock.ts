@@ -8,8 +8,9 @@ export const systemClock: Clock = { now: () => Date.now() };
 
 /**
  * The system clock to a fraction of a millisecond, for pacing sends: on whole ms, "at most 20 in
- * any 10 ms" lets up to 40 through within one real millisecond either side of a tick. It counts from
- * the process's start, so a step of the wall clock (NTP) does not move it.
+ * any 10 ms" can let 40 through in 9 real ms (20 at the very end of one millisecond, 20 at the
+ * start of the one nine later). It runs from the process's start, so a step of the wall clock
+ * (NTP) does not move it.
  */
 export const preciseClock: Clock = { now: () => performance.timeOrigin + performance.now() };
 

@@ -11,7 +11,7 @@ export type MemoryRateLimiterOptions = {
 };
 
 /**
- * Token buckets in a Map, for a single process (and for tests). `reserve` has no await inside,
+ * Token buckets (and sliding-window logs) in Maps, for a single process (and for tests). `reserve` has no await inside,
  * so its check-and-consume runs to completion before any other reservation: atomic without locks.
  *
  * Eviction: once a bucket has refilled to capacity it is indistinguishable from a missing key

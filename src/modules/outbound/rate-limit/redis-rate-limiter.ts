@@ -4,6 +4,19 @@ import { assertValidWindows, logLength, logLifetimeMs, type SlidingWindowConfig 
 import { assertValidTake, type TokenBucketConfig } from '../core/token-bucket.js';
 import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js';
 
+/** Lua that sets `now` (ms) from ARGV[arg], or from the Redis server's clock when that is ''. */
+function luaNow(arg: number): string {
+  return `local now
+if ARGV[${arg}] == '' then
+  -- Redis < 5 refuses a write after a non-deterministic command unless effects are replicated.
+  if redis.replicate_commands then redis.replicate_commands() end
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+else
+  now = tonumber(ARGV[${arg}])
+end`;
+}
+
 /*
  * Why a Lua script and not rate-limiter-flexible's RateLimiterRedis: its Redis store is a fixed
  * window (`SET key 0 EX duration NX` + `INCRBY`, reset when the key expires), with `duration` in
@@ -23,19 +36,6 @@ import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js'
  * Time: by default the script reads the Redis server's clock (TIME), so every process sharing a
  * bucket uses one clock and skew between app hosts cannot mint tokens. Tests may inject a Clock.
  */
-/** Lua that sets `now` (ms) from ARGV[arg], or from the Redis server's clock when that is ''. */
-function luaNow(arg: number): string {
-  return `local now
-if ARGV[${arg}] == '' then
-  -- Redis < 5 refuses a write after a non-deterministic command unless effects are replicated.
-  if redis.replicate_commands then redis.replicate_commands() end
-  local t = redis.call('TIME')
-  now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-else
-  now = tonumber(ARGV[${arg}])
-end`;
-}
-
 const TOKEN_BUCKET_LUA = `
 local capacity = tonumber(ARGV[1])
 local rate = tonumber(ARGV[2])
@@ -99,8 +99,8 @@ return {0, msUntilTokens(count)}
 /*
  * The sliding-window log of core/sliding-window.ts on a Redis list, newest first: the k-th most
  * recent admission is LINDEX k − 1. ARGV: now ('' for the server's clock), the log's length and
- * lifetime, then (limit, windowMs) pairs. Mirrors `admissionWait`, `retryAfterMs` and
- * `admissionTime`; the integration suite checks the two agree on random timelines.
+ * lifetime, then (limit, windowMs) pairs. Mirrors `admit` (`admissionWait`, `retryAfterMs`,
+ * `admissionTime`); the integration suite checks the two agree on random timelines.
  */
 const SLIDING_WINDOW_LUA = `
 ${luaNow(1)}
@@ -157,7 +157,7 @@ export type RedisRateLimiterOptions = {
 export const DEFAULT_RATE_LIMIT_KEY_PREFIX = 'switchboard:rl:';
 
 /**
- * Token buckets shared through Redis by every process. Redis errors reject the promise: the job
+ * Token buckets and sliding-window logs shared through Redis by every process. Redis errors reject the promise: the job
  * fails and is retried by the queue, rather than sending unthrottled (fail-closed).
  */
 export class RedisRateLimiter implements RateLimiter, WindowLimiter {
