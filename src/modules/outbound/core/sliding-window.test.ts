@@ -1,12 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { admit, AdmissionLog, assertValidWindows, logLength, type SlidingWindowConfig } from './sliding-window.js';
+import { admit, assertValidWindows, logFor, type SlidingWindowConfig } from './sliding-window.js';
 import { busiestWindow } from '../../../../test/support/busiest-window.js';
 import { fullBucket, take, type TokenBucketConfig } from './token-bucket.js';
 
 const T0 = 1_700_000_000_000;
-
-const logFor = (config: SlidingWindowConfig) => new AdmissionLog(logLength(config));
 
 /** Admission times for a timeline of requests; each refused request is simply dropped. */
 function admissionsOf(config: SlidingWindowConfig, delays: readonly number[]): number[] {

@@ -53,7 +53,7 @@ export function logLifetimeMs(config: SlidingWindowConfig): number {
  * the log holds fewer than k. A clock that went back only makes the wait longer: the admissions
  * it ran ahead of still count until real time passes them.
  */
-export function admissionWait(config: SlidingWindowConfig, now: number, nthMostRecent: (k: number) => number | undefined): number {
+function admissionWait(config: SlidingWindowConfig, now: number, nthMostRecent: (k: number) => number | undefined): number {
   let wait = 0;
   for (const { limit, windowMs } of config.windows) {
     const kth = nthMostRecent(limit);
@@ -63,7 +63,7 @@ export function admissionWait(config: SlidingWindowConfig, now: number, nthMostR
 }
 
 /** The whole ms a refused caller waits: at least 1. */
-export function retryAfterMs(wait: number): number {
+function retryAfterMs(wait: number): number {
   return Math.max(1, Math.ceil(wait));
 }
 
@@ -71,7 +71,7 @@ export function retryAfterMs(wait: number): number {
  * The time an admission is recorded at: `now`, or the newest admission's time if the clock went
  * back, so that the log stays in order (recording it later than it was only counts it longer).
  */
-export function admissionTime(now: number, newest: number | undefined): number {
+function admissionTime(now: number, newest: number | undefined): number {
   return newest !== undefined && newest > now ? newest : now;
 }
 
@@ -84,6 +84,16 @@ export function admit(log: AdmissionLog, config: SlidingWindowConfig, now: numbe
   if (wait > 0) return { ok: false, retryAfterMs: retryAfterMs(wait) };
   log.record(admissionTime(now, log.newest));
   return { ok: true };
+}
+
+/**
+ * The log to admit against under `config`: `held` as it is, or resized when the config's length
+ * changed (a number's limit changed), or a new one when there is none yet.
+ */
+export function logFor(config: SlidingWindowConfig, held?: AdmissionLog): AdmissionLog {
+  const capacity = logLength(config);
+  if (held === undefined) return new AdmissionLog(capacity);
+  return held.capacity === capacity ? held : held.resized(capacity);
 }
 
 /** One key's log in memory: a ring of the last `capacity` admission times. */

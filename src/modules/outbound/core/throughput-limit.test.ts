@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { busiestWindow } from '../../../../test/support/busiest-window.js';
-import { admit, AdmissionLog, logLength, type SlidingWindowConfig } from './sliding-window.js';
+import { admit, logFor, type SlidingWindowConfig } from './sliding-window.js';
 import { COEXISTENCE_THROUGHPUT_MPS, DEFAULT_THROUGHPUT_MPS, senderThroughput, UPGRADED_THROUGHPUT_MPS } from './throughput-limit.js';
 
 const T0 = 1_700_000_000_000;
 
 /** Asks at every ms of `durationMs` except while `away(ms since start)`, taking all it is given. */
 function sendsOf(config: SlidingWindowConfig, durationMs: number, away: (elapsed: number) => boolean = () => false): number[] {
-  const log = new AdmissionLog(logLength(config));
+  const log = logFor(config);
   const admitted: number[] = [];
   for (let now = T0; now < T0 + durationMs; now += 1) {
     if (away(now - T0)) continue;

@@ -1,5 +1,5 @@
 import type { Clock } from '../../../platform/clock.js';
-import { admit, AdmissionLog, assertValidWindows, logLength, logLifetimeMs, type SlidingWindowConfig } from '../core/sliding-window.js';
+import { admit, assertValidWindows, logFor, logLifetimeMs, type AdmissionLog, type SlidingWindowConfig } from '../core/sliding-window.js';
 import { fullBucket, msUntilFull, take, type TokenBucketConfig, type TokenBucketState } from '../core/token-bucket.js';
 import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js';
 
@@ -55,9 +55,7 @@ export class MemoryRateLimiter implements RateLimiter, WindowLimiter {
   async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation> {
     assertValidWindows(config);
     const now = this.clock.now();
-    const capacity = logLength(config);
-    const held = this.logs.get(key)?.log;
-    const log = held === undefined ? new AdmissionLog(capacity) : held.capacity === capacity ? held : held.resized(capacity);
+    const log = logFor(config, this.logs.get(key)?.log);
     const result = admit(log, config, now);
     if (result.ok) this.logs.set(key, { log, idleAt: log.newest! + logLifetimeMs(config) });
     return result;

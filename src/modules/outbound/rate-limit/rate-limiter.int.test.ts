@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../platform/clock.js';
 import { PAIR_LIMIT } from '../core/pair-limit.js';
-import { admit, AdmissionLog, logLength, type SlidingWindowConfig } from '../core/sliding-window.js';
+import { admit, logFor, type AdmissionLog, type SlidingWindowConfig } from '../core/sliding-window.js';
 import { fullBucket, take, type TokenBucketConfig, type TokenBucketState } from '../core/token-bucket.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
 import type { RateLimiter, WindowLimiter } from './rate-limiter.js';
@@ -236,9 +236,8 @@ function describeWindowLimiterContract(name: string, makeLimiter: LimiterFactory
           for (const step of steps) {
             clock.advance(step.delayMs);
             const config = configs[step.config]!;
-            const capacity = logLength(config);
             // A store keeps a log at its new length only once an admission is written to it.
-            const log = model === undefined ? new AdmissionLog(capacity) : model.capacity === capacity ? model : model.resized(capacity);
+            const log = logFor(config, model);
             const expected = admit(log, config, clock.now());
             if (expected.ok) model = log;
             expect(await limiter.reserveInWindow(key, config)).toEqual(expected);
