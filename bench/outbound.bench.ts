@@ -677,7 +677,7 @@ function report(options: Options, hub: SideResult | null, naive: SideResult | nu
   // The sender's own pacing (this checkout's src): the most it lets through in any second.
   const [perSecond, ...shorter] = senderThroughput(options.mps).windows;
   const ceiling = perSecond!.limit;
-  const shorterText = shorter.map((w) => `${fmt(w.limit)} per ${w.windowMs} ms`).join(', ');
+  const shorterText = shorter.map((w) => `${fmt(w.limit)} per ${w.windowMs.toFixed(1)} ms`).join(', ');
   rows.push(['most the sender sustains (its own pacing)', `${fmt(ceiling)}${shorterText ? ` (and ${shorterText})` : ''}`, '—']);
   both(`peak 1-s sliding window, accepted (limit ${fmt(options.mps)})`, (r) => fmt(r.peakAccepted));
   both('peak 1-s sliding window, attempts', (r) => `${fmt(r.peakAttempts)} of ${fmt(r.attempts)} calls`);
