@@ -18,7 +18,7 @@ import { needsServiceWindow, serviceWindow } from './core/service-window.js';
 import { senderThroughput } from './core/throughput-limit.js';
 import type { OutboundMetrics } from './outbound.metrics.js';
 import { outboxRepository, type OutboxRow } from './outbox.repository.js';
-import type { RateLimiter, WindowLimiter } from './rate-limit/rate-limiter.js';
+import type { RateLimiter, WindowLimiter, WindowReservation } from './rate-limit/rate-limiter.js';
 import type { GraphClient } from './whatsapp/graph.client.js';
 
 /** Prefix of `biz_opaque_callback_data`: Meta echoes it on statuses, which ties a wamid to our outbox row. */
@@ -221,12 +221,13 @@ export class OutboundSender {
       metrics.rateLimited.inc({ limit: 'pair' });
       return { kind: 'requeue', row, at: clock.now() + pair.retryAfterMs, countAttempt: false, pairAttempt: false, error: null };
     }
-    const throughput = senderThroughput(number.throughputMps);
+    const throughput = senderThroughput(number.throughputMps, options.leaseMs);
     // Waiting in process is bounded in total, not per wait: the lease (timeout + 5 s) must outlive
     // it, or this process would take its own waiting send for a crashed one and send it twice.
     const waitUntil = clock.now() + options.maxInlineWaitMs;
+    let slot: WindowReservation;
     for (;;) {
-      const slot = await this.deps.limiter.reserveInWindow(`throughput:${number.phoneNumberId}`, throughput);
+      slot = await this.deps.limiter.reserveInWindow(`throughput:${number.phoneNumberId}`, throughput);
       if (slot.ok) break;
       metrics.rateLimited.inc({ limit: 'throughput' });
       if (clock.now() + slot.retryAfterMs > waitUntil) {
@@ -241,7 +242,14 @@ export class OutboundSender {
       ...(row.recipient_kind === 'phone' ? { to: row.recipient } : { recipient: row.recipient }),
       biz_opaque_callback_data: `${CALLBACK_PREFIX}${row.id}`,
     };
-    const result = await this.deps.graph.sendMessage(number.phoneNumberId, number.accessToken, message);
+    let result: Awaited<ReturnType<GraphClient['sendMessage']>>;
+    try {
+      result = await this.deps.graph.sendMessage(number.phoneNumberId, number.accessToken, message);
+    } finally {
+      // Meta has counted the send by now (or never will): from here it holds its place one second more.
+      // A release that fails leaves the place held until the lease: slower, never over the limit.
+      await slot.release().catch((error: unknown) => this.deps.log.warn({ err: error, messageId: row.id }, 'releasing a throughput slot failed; it lapses with the lease'));
+    }
     if (result.ok) {
       metrics.sends.inc({ outcome: 'accepted' });
       metrics.acceptToSendSeconds.observe((clock.now() - Number(row.created_at)) / 1000);

@@ -1,65 +1,64 @@
 /**
- * A sliding-window log: at most `limit` admissions in any window of `windowMs`, for each of a
- * few windows at once. It is the shape of Meta's throughput rule ("messages per second", counted
- * over any second), so it can be held to exactly, where a token bucket has to trade rate for burst
- * (see throughput-limit.ts).
+ * A sliding window where a send holds its place until Meta has answered it: at most `limit`
+ * sends counted by Meta in any window of `windowMs`, whatever happens to requests on the way.
+ * It is the shape of Meta's throughput rule ("messages per second", counted over any second).
  *
- * What it buys over a token bucket: a caller that comes back late (an event loop busy for 30 ms)
- * takes up the sends it missed within the same second, as long as the second has room. A bucket
- * whose burst is kept small (as the 1-second rule forces) drops the tokens that overflow while
- * the caller is away, and the rate lost that way never comes back.
+ * Why the answer and not the start: Meta counts a request when it handles it, somewhere between
+ * the moment we admit it and the moment its answer reaches us. A log of admission times bounds
+ * the admissions in a second, but requests bunch up on the way (a busy event loop on either side
+ * writes or handles late), so Meta can see those of a second plus every one that was still in
+ * flight at its start: with 32 in flight, a log of 960 let 992 through one second at the
+ * simulator. Counting a send from its admission until `windowMs` after its answer closes that gap
+ * exactly, for any number in flight and any delay.
  *
- * The log holds the times of the last admissions, newest last, as many as the largest limit.
- * The memory limiter keeps one log per key and runs `admit` on it; the Redis limiter's Lua script
- * mirrors `admit` line for line on a Redis list.
+ * Guarantee: admission at t needs fewer than `limit` sends counted at t, a send being counted
+ * while it is in flight and until `windowMs` after its answer. Take any half-open window
+ * [s, s + windowMs) of Meta's handling times and suppose it held limit + 1 sends. The last of
+ * them to be admitted, at t < s + windowMs, found each of the others admitted no later and
+ * answered no earlier than s > t − windowMs (each was handled in the window, after its admission
+ * and before its answer): in flight, or answered within windowMs. So it found `limit` counted
+ * and was refused. (A send that is never reported answered counts `maxHoldMs` as in flight: the
+ * HTTP client gives up well before, so its answer, if any, came earlier.)
  *
- * Guarantee, for each window: admission at t needs the `limit`-th most recent admission at or
- * before t − windowMs, i.e. fewer than `limit` admissions in (t − windowMs, t]. Take any
- * half-open window [s, s + windowMs) and suppose it held limit + 1 admissions; the last, at
- * t < s + windowMs, would have found the other `limit` in [s, t] ⊂ (t − windowMs, t] and been
- * refused. So no such window holds more than `limit`, whatever the interleaving of callers and
- * processes that share the log.
+ * The state of one key is the times of the last `limit` answers, newest last, and the sends in
+ * flight with the time their hold lapses. The memory limiter keeps one per key and runs
+ * `admit` / `release` on it; the Redis limiter's Lua scripts do the same on a sorted set.
  *
  * Times are ms from the injected Clock; `retryAfterMs` is whole ms.
  */
 
-export type WindowLimit = { readonly limit: number; readonly windowMs: number };
-
-/** Every window applies at once: an admission must fit in all of them. */
-export type SlidingWindowConfig = { readonly windows: readonly WindowLimit[] };
+export type SlidingWindowConfig = {
+  /** Sends counted in any window, at most. */
+  readonly limit: number;
+  readonly windowMs: number;
+  /** How long a send not reported answered counts as in flight: longer than any request can take. */
+  readonly maxHoldMs: number;
+};
 
 /** Throws RangeError: a bad config is a programming error, not an expected failure. */
-export function assertValidWindows(config: SlidingWindowConfig): void {
-  if (config.windows.length === 0) throw new RangeError('a sliding-window limit needs at least one window');
-  for (const { limit, windowMs } of config.windows) {
-    if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`window limit must be an integer >= 1, got ${limit}`);
-    if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new RangeError(`window length must be a finite number of ms > 0, got ${windowMs}`);
-  }
+export function assertValidWindow(config: SlidingWindowConfig): void {
+  const { limit, windowMs, maxHoldMs } = config;
+  if (!(Number.isInteger(limit) && limit >= 1)) throw new RangeError(`window limit must be an integer >= 1, got ${limit}`);
+  if (!(Number.isFinite(windowMs) && windowMs > 0)) throw new RangeError(`window length must be a finite number of ms > 0, got ${windowMs}`);
+  if (!(Number.isFinite(maxHoldMs) && maxHoldMs > 0)) throw new RangeError(`maxHoldMs must be a finite number of ms > 0, got ${maxHoldMs}`);
 }
 
-/** How many admission times a log must keep for `config`: its largest limit. */
-export function logLength(config: SlidingWindowConfig): number {
-  return Math.max(...config.windows.map((w) => w.limit));
-}
-
-/** How long a log stays meaningful after its newest admission: its longest window. */
-export function logLifetimeMs(config: SlidingWindowConfig): number {
-  return Math.max(...config.windows.map((w) => w.windowMs));
+/** How long a key's state stays meaningful after an admission: its longest hold, then the window. */
+export function stateLifetimeMs(config: SlidingWindowConfig): number {
+  return config.maxHoldMs + config.windowMs;
 }
 
 /**
  * How long after `now` an admission must wait, in ms (not rounded); 0 or less: admit now.
- * `nthMostRecent(k)` is the time of the k-th most recent admission (1 = newest), or undefined when
- * the log holds fewer than k. A clock that went back only makes the wait longer: the admissions
- * it ran ahead of still count until real time passes them.
+ * `nthLatestExpiry(k)` is the k-th latest time from which a counted send frees its place a window
+ * later (see `WindowState.nthLatestExpiry`), or undefined when fewer than k are counted: the
+ * limit-th latest must be a window old. Never more than a window: after a clock went back, the
+ * answers it ran ahead of refuse again when asked (they still count), where a wait up to them
+ * would stall the caller for as long as the clock jumped.
  */
-function admissionWait(config: SlidingWindowConfig, now: number, nthMostRecent: (k: number) => number | undefined): number {
-  let wait = 0;
-  for (const { limit, windowMs } of config.windows) {
-    const kth = nthMostRecent(limit);
-    if (kth !== undefined) wait = Math.max(wait, kth + windowMs - now);
-  }
-  return wait;
+function admissionWait(config: SlidingWindowConfig, now: number, nthLatestExpiry: (k: number) => number | undefined): number {
+  const kth = nthLatestExpiry(config.limit);
+  return kth === undefined ? 0 : Math.min(kth, now) + config.windowMs - now;
 }
 
 /** The whole ms a refused caller waits: at least 1. */
@@ -68,39 +67,111 @@ function retryAfterMs(wait: number): number {
 }
 
 /**
- * The time an admission is recorded at: `now`, or the newest admission's time if the clock went
- * back, so that the log stays in order (recording it later than it was only counts it longer).
+ * Admits `ticket` at `now` if the window has room, holding its place until `release`; otherwise
+ * says how long to wait and changes nothing. A clock that went back mints nothing: the answers it
+ * ran ahead of still count until real time passes them.
  */
-function admissionTime(now: number, newest: number | undefined): number {
-  return newest !== undefined && newest > now ? newest : now;
-}
-
-/**
- * Admits at `now` if every window has room, recording the admission; otherwise says how long to
- * wait and records nothing. The memory limiter runs this on its logs.
- */
-export function admit(log: AdmissionLog, config: SlidingWindowConfig, now: number): { ok: true } | { ok: false; retryAfterMs: number } {
-  const wait = admissionWait(config, now, (k) => log.nthMostRecent(k));
+export function admit(state: WindowState, config: SlidingWindowConfig, now: number, ticket: string): { ok: true } | { ok: false; retryAfterMs: number } {
+  state.lapseHolds(now - config.windowMs);
+  const wait = admissionWait(config, now, (k) => state.nthLatestExpiry(k, now));
   if (wait > 0) return { ok: false, retryAfterMs: retryAfterMs(wait) };
-  log.record(admissionTime(now, log.newest));
+  state.hold(ticket, now + config.maxHoldMs);
   return { ok: true };
 }
 
 /**
- * The log to admit against under `config`: `held` as it is, or resized when the config's length
- * changed (a number's limit changed), or a new one when there is none yet.
+ * `ticket` was answered at `now`: from here it counts `windowMs` more. A ticket that is not held
+ * (released already, or lapsed) changes nothing. The answer is recorded no earlier than the
+ * newest one, so that the answers stay in order (recording it later only counts it longer).
  */
-export function logFor(config: SlidingWindowConfig, held?: AdmissionLog): AdmissionLog {
-  const capacity = logLength(config);
-  if (held === undefined) return new AdmissionLog(capacity);
-  return held.capacity === capacity ? held : held.resized(capacity);
+export function release(state: WindowState, ticket: string, now: number): void {
+  if (!state.unhold(ticket)) return;
+  const newest = state.answers.nthMostRecent(1);
+  state.answers.record(newest !== undefined && newest > now ? newest : now);
 }
 
-/** One key's log in memory: a ring of the last `capacity` admission times. */
-export class AdmissionLog {
+/**
+ * The state to admit against under `config`: `held` as it is, or with its answers resized when
+ * the limit changed (a number's limit changed), or a new one when there is none yet.
+ */
+export function stateFor(config: SlidingWindowConfig, held?: WindowState): WindowState {
+  if (held === undefined) return new WindowState(new AnswerLog(config.limit));
+  return held.answers.capacity === config.limit ? held : held.withAnswers(held.answers.resized(config.limit));
+}
+
+/** One key's window in memory: its recent answers, and its sends in flight. */
+export class WindowState {
+  /**
+   * Ticket → when its hold lapses; in admission order, which is lapse order on a steady clock with
+   * one `maxHoldMs` per key (the sender's lease).
+   */
+  private readonly holds = new Map<string, number>();
+
+  constructor(readonly answers: AnswerLog) {}
+
+  get held(): number {
+    return this.holds.size;
+  }
+
+  hold(ticket: string, until: number): void {
+    this.holds.set(ticket, until);
+  }
+
+  unhold(ticket: string): boolean {
+    return this.holds.delete(ticket);
+  }
+
+  /** Forgets the holds that lapsed at or before `before`: they no longer count. */
+  lapseHolds(before: number): void {
+    for (const [ticket, until] of this.holds) {
+      if (until > before) return;
+      this.holds.delete(ticket);
+    }
+  }
+
+  /**
+   * The k-th latest time, among the sends counted, from which a send frees its place a window
+   * later: its answer, or for a send in flight `now` (its answer could come at once), or its lapse
+   * if that is sooner. Sends in flight come first; a hold past its lapse (rare: the HTTP client
+   * gives up before) is merged with the answers by time.
+   */
+  nthLatestExpiry(k: number, now: number): number | undefined {
+    const lapsing: number[] = [];
+    for (const until of this.holds.values()) {
+      if (until >= now) break;
+      lapsing.push(until);
+    }
+    const inFlight = this.holds.size - lapsing.length;
+    if (k <= inFlight) return now;
+    let rest = k - inFlight;
+    if (lapsing.length === 0) return this.answers.nthMostRecent(rest);
+    let answer = 1;
+    let hold = lapsing.length - 1;
+    for (;;) {
+      const a = this.answers.nthMostRecent(answer);
+      const h = hold >= 0 ? lapsing[hold] : undefined;
+      if (a === undefined && h === undefined) return undefined;
+      const takeAnswer = h === undefined || (a !== undefined && a >= h);
+      if (rest === 1) return takeAnswer ? a : h;
+      rest -= 1;
+      if (takeAnswer) answer += 1;
+      else hold -= 1;
+    }
+  }
+
+  /** The same holds with other answers (after a resize). */
+  withAnswers(answers: AnswerLog): WindowState {
+    const state = new WindowState(answers);
+    for (const [ticket, until] of this.holds) state.hold(ticket, until);
+    return state;
+  }
+}
+
+/** A ring of the last `capacity` answer times, newest last. */
+export class AnswerLog {
   private readonly times: number[];
   private count = 0;
-  /** Index the next admission is written to. */
+  /** Index the next answer is written to. */
   private next = 0;
 
   constructor(readonly capacity: number) {
@@ -112,10 +183,6 @@ export class AdmissionLog {
     return this.times[(this.next - k + this.capacity) % this.capacity];
   }
 
-  get newest(): number | undefined {
-    return this.nthMostRecent(1);
-  }
-
   record(time: number): void {
     this.times[this.next] = time;
     this.next = (this.next + 1) % this.capacity;
@@ -123,11 +190,11 @@ export class AdmissionLog {
   }
 
   /**
-   * The same log with room for `capacity` times (a number's limit changed), keeping the most
-   * recent ones: starting empty would let a full window through again at once.
+   * The same log with room for `capacity` times, keeping the most recent ones: starting empty
+   * would let a full window through again at once.
    */
-  resized(capacity: number): AdmissionLog {
-    const log = new AdmissionLog(capacity);
+  resized(capacity: number): AnswerLog {
+    const log = new AnswerLog(capacity);
     for (let k = Math.min(this.count, capacity); k >= 1; k--) log.record(this.nthMostRecent(k)!);
     return log;
   }

@@ -38,21 +38,37 @@ describe('MemoryRateLimiter eviction', () => {
     expect(await limiter.reserve('k', config, 2)).toEqual({ ok: true });
   });
 
-  it('forgets a throughput log once its longest window has passed since its newest admission', async () => {
+  it('forgets a throughput window once its last hold has lapsed and a window has passed', async () => {
     const clock = new ManualClock(T0);
     const limiter = new MemoryRateLimiter(clock);
-    const config = { windows: [{ limit: 2, windowMs: 1000 }, { limit: 1, windowMs: 10 }] };
-    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
-    clock.advance(500);
-    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
-    clock.advance(999);
-    expect(limiter.evictIdle()).toBe(0);
-    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
-    clock.advance(1000);
-    expect(limiter.evictIdle()).toBe(1);
-    // Forgotten means empty, exactly as if the log had been kept: two fit again.
-    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+    const config = { limit: 1, windowMs: 1000, maxHoldMs: 100 };
+    const first = await limiter.reserveInWindow('throughput:n', config);
+    if (!first.ok) throw new Error('the first send must be admitted');
     clock.advance(10);
-    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: true });
+    await first.release();
+    clock.advance(1000);
+    // Never released: its hold lapses at T0 + 1110 and counts until T0 + 2110.
+    expect((await limiter.reserveInWindow('throughput:n', config)).ok).toBe(true);
+    clock.advance(1099);
+    expect(limiter.evictIdle()).toBe(0);
+    expect(await limiter.reserveInWindow('throughput:n', config)).toEqual({ ok: false, retryAfterMs: 1 });
+    clock.advance(1);
+    expect(limiter.evictIdle()).toBe(1);
+    // Forgotten means empty, exactly as if the window had been kept.
+    expect((await limiter.reserveInWindow('throughput:n', config)).ok).toBe(true);
+  });
+
+  it('releases into the window a changed limit replaced, keeping the send counted', async () => {
+    const clock = new ManualClock(T0);
+    const limiter = new MemoryRateLimiter(clock);
+    const small = { limit: 1, windowMs: 1000, maxHoldMs: 5000 };
+    const slot = await limiter.reserveInWindow('throughput:n', small);
+    if (!slot.ok) throw new Error('the first send must be admitted');
+    const larger = { ...small, limit: 2 };
+    expect((await limiter.reserveInWindow('throughput:n', larger)).ok).toBe(true);
+    clock.advance(5);
+    await slot.release();
+    // Both counted: the answer at T0 + 5 frees the next place a window later.
+    expect(await limiter.reserveInWindow('throughput:n', larger)).toEqual({ ok: false, retryAfterMs: 1000 });
   });
 });

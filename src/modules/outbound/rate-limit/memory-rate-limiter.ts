@@ -1,7 +1,7 @@
 import type { Clock } from '../../../platform/clock.js';
-import { admit, assertValidWindows, logFor, logLifetimeMs, type AdmissionLog, type SlidingWindowConfig } from '../core/sliding-window.js';
+import { admit, assertValidWindow, release, stateFor, stateLifetimeMs, type SlidingWindowConfig, type WindowState } from '../core/sliding-window.js';
 import { fullBucket, msUntilFull, take, type TokenBucketConfig, type TokenBucketState } from '../core/token-bucket.js';
-import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js';
+import type { RateLimiter, Reservation, WindowLimiter, WindowReservation } from './rate-limiter.js';
 
 type Entry = { state: TokenBucketState; fullAt: number };
 
@@ -11,7 +11,7 @@ export type MemoryRateLimiterOptions = {
 };
 
 /**
- * Token buckets (and sliding-window logs) in Maps, for a single process (and for tests). `reserve` has no await inside,
+ * Token buckets (and sliding windows) in Maps, for a single process (and for tests). `reserve` has no await inside,
  * so its check-and-consume runs to completion before any other reservation: atomic without locks.
  *
  * Eviction: once a bucket has refilled to capacity it is indistinguishable from a missing key
@@ -26,10 +26,12 @@ export type MemoryRateLimiterOptions = {
 export class MemoryRateLimiter implements RateLimiter, WindowLimiter {
   private readonly buckets = new Map<string, Entry>();
   /**
-   * Sliding-window logs, one per sending number: too few keys to need the buckets' sweep;
-   * `evictIdle()` drops those whose longest window has passed.
+   * Sliding windows, one per sending number: too few keys to need the buckets' sweep;
+   * `evictIdle()` drops those whose last hold and window have passed.
    */
-  private readonly logs = new Map<string, { log: AdmissionLog; idleAt: number }>();
+  private readonly windows = new Map<string, { state: WindowState; idleAt: number }>();
+  /** Tickets only need to be unique within this process's windows. */
+  private nextTicket = 0;
   private cursor: Iterator<[string, Entry]> | undefined;
   private readonly sweepPerReserve: number;
 
@@ -52,13 +54,22 @@ export class MemoryRateLimiter implements RateLimiter, WindowLimiter {
     return result.ok ? { ok: true } : { ok: false, retryAfterMs: result.retryAfterMs };
   }
 
-  async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation> {
-    assertValidWindows(config);
+  async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<WindowReservation> {
+    assertValidWindow(config);
     const now = this.clock.now();
-    const log = logFor(config, this.logs.get(key)?.log);
-    const result = admit(log, config, now);
-    if (result.ok) this.logs.set(key, { log, idleAt: log.newest! + logLifetimeMs(config) });
-    return result;
+    const state = stateFor(config, this.windows.get(key)?.state);
+    const ticket = String(this.nextTicket++);
+    const result = admit(state, config, now, ticket);
+    if (!result.ok) return result;
+    this.windows.set(key, { state, idleAt: now + stateLifetimeMs(config) });
+    return {
+      ok: true,
+      release: async () => {
+        // The key's state, not `state`: a resize since then replaced it, keeping the holds.
+        const current = this.windows.get(key)?.state;
+        if (current) release(current, ticket, this.clock.now());
+      },
+    };
   }
 
   /** Buckets currently held (full ones may linger until the cursor reaches them). */
@@ -66,13 +77,13 @@ export class MemoryRateLimiter implements RateLimiter, WindowLimiter {
     return this.buckets.size;
   }
 
-  /** Drops every bucket that has refilled, and every log whose windows have all passed; returns how many. O(n). */
+  /** Drops every bucket that has refilled, and every window whose holds and answers have all passed; returns how many. O(n). */
   evictIdle(): number {
     const now = this.clock.now();
     let evicted = 0;
-    for (const [key, entry] of this.logs) {
+    for (const [key, entry] of this.windows) {
       if (entry.idleAt <= now) {
-        this.logs.delete(key);
+        this.windows.delete(key);
         evicted += 1;
       }
     }

@@ -4,10 +4,10 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../platform/clock.js';
 import { PAIR_LIMIT } from '../core/pair-limit.js';
-import { admit, logFor, type AdmissionLog, type SlidingWindowConfig } from '../core/sliding-window.js';
+import { admit, release, stateFor, type SlidingWindowConfig, type WindowState } from '../core/sliding-window.js';
 import { fullBucket, take, type TokenBucketConfig, type TokenBucketState } from '../core/token-bucket.js';
 import { MemoryRateLimiter } from './memory-rate-limiter.js';
-import type { RateLimiter, WindowLimiter } from './rate-limiter.js';
+import type { RateLimiter, WindowLimiter, WindowReservation } from './rate-limiter.js';
 import { DEFAULT_RATE_LIMIT_KEY_PREFIX, RedisRateLimiter } from './redis-rate-limiter.js';
 
 const T0 = 1_700_000_000_000;
@@ -145,6 +145,16 @@ function describeRateLimiterContract(name: string, makeLimiter: LimiterFactory):
   });
 }
 
+/** A reservation as plain data, so that answers compare with toEqual. */
+const outcomeOf = (reservation: WindowReservation) => (reservation.ok ? { ok: true } : reservation);
+
+/** Reserves a place that must be given; returns its release. */
+async function admitted(limiter: WindowLimiter, key: string, config: SlidingWindowConfig): Promise<() => Promise<void>> {
+  const reservation = await limiter.reserveInWindow(key, config);
+  if (!reservation.ok) throw new Error(`expected a place in ${key}, was told to wait ${reservation.retryAfterMs} ms`);
+  return reservation.release;
+}
+
 /** The behaviour every WindowLimiter adapter must have (a number's throughput). */
 function describeWindowLimiterContract(name: string, makeLimiter: LimiterFactory): void {
   describe(`${name} (WindowLimiter contract)`, () => {
@@ -152,95 +162,138 @@ function describeWindowLimiterContract(name: string, makeLimiter: LimiterFactory
       const clock = new ManualClock(T0);
       return { clock, limiter: await makeLimiter(clock) };
     };
-    const perSecond: SlidingWindowConfig = { windows: [{ limit: 3, windowMs: 1000 }] };
+    const perSecond: SlidingWindowConfig = { limit: 3, windowMs: 1000, maxHoldMs: 5000 };
 
-    it('admits the limit, then reports exactly when the oldest leaves the window', async () => {
+    it('admits the limit, then reports exactly when the oldest answer leaves the window', async () => {
       const { clock, limiter } = await setup();
       const key = freshKey('window');
-      for (let i = 0; i < 3; i++) expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: true });
-      clock.advance(250);
-      expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: false, retryAfterMs: 750 });
-      clock.advance(749.5);
-      expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: false, retryAfterMs: 1 });
+      const releases = [await admitted(limiter, key, perSecond), await admitted(limiter, key, perSecond), await admitted(limiter, key, perSecond)];
+      clock.advance(100);
+      for (const release of releases) await release();
+      clock.advance(150);
+      expect(outcomeOf(await limiter.reserveInWindow(key, perSecond))).toEqual({ ok: false, retryAfterMs: 850 });
+      clock.advance(849.5);
+      expect(outcomeOf(await limiter.reserveInWindow(key, perSecond))).toEqual({ ok: false, retryAfterMs: 1 });
       clock.advance(0.5);
-      expect(await limiter.reserveInWindow(key, perSecond)).toEqual({ ok: true });
+      expect(outcomeOf(await limiter.reserveInWindow(key, perSecond))).toEqual({ ok: true });
     });
 
-    it('holds every window at once', async () => {
+    it('counts a send in flight until a window after its answer', async () => {
       const { clock, limiter } = await setup();
-      const key = freshKey('windows');
-      const config = { windows: [{ limit: 4, windowMs: 1000 }, { limit: 2, windowMs: 10 }] };
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: false, retryAfterMs: 10 });
+      const key = freshKey('window-in-flight');
+      const config = { limit: 2, windowMs: 1000, maxHoldMs: 60_000 };
+      const first = await admitted(limiter, key, config);
+      await admitted(limiter, key, config);
+      clock.advance(3000);
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 1000 });
+      await first();
       clock.advance(10);
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
-      clock.advance(10);
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: false, retryAfterMs: 980 });
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 990 });
+      clock.advance(990);
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: true });
     });
 
-    it('records nothing when it refuses', async () => {
+    it('lets a send never released lapse after maxHoldMs, and a second release change nothing', async () => {
+      const { clock, limiter } = await setup();
+      const key = freshKey('window-lapse');
+      const config = { limit: 2, windowMs: 1000, maxHoldMs: 100 };
+      await admitted(limiter, key, config);
+      const twice = await admitted(limiter, key, config);
+      clock.advance(20);
+      await twice();
+      clock.advance(480);
+      await twice();
+      // The lapsed hold frees its place a window after T0 + 100, the answer a window after T0 + 20 (not T0 + 500).
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 520 });
+      clock.advance(520);
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: true });
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 80 });
+    });
+
+    it('holds nothing when it refuses', async () => {
       const { clock, limiter } = await setup();
       const key = freshKey('window-refusal');
-      const config = { windows: [{ limit: 1, windowMs: 100 }] };
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      const config = { limit: 1, windowMs: 100, maxHoldMs: 1000 };
+      const release = await admitted(limiter, key, config);
+      await release();
       for (let i = 0; i < 10; i++) {
         clock.advance(5);
         expect((await limiter.reserveInWindow(key, config)).ok).toBe(false);
       }
       clock.advance(50);
-      expect(await limiter.reserveInWindow(key, config)).toEqual({ ok: true });
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: true });
     });
 
     it('never over-admits 200 concurrent reservations', async () => {
       const { limiter } = await setup();
       const key = freshKey('window-concurrent');
-      const config = { windows: [{ limit: 50, windowMs: 1000 }] };
+      const config = { limit: 50, windowMs: 1000, maxHoldMs: 5000 };
       const results = await Promise.all(Array.from({ length: 200 }, () => limiter.reserveInWindow(key, config)));
       expect(results.filter((r) => r.ok)).toHaveLength(50);
+      // All 50 in flight: none can free a place sooner than a window from now.
       for (const r of results) if (!r.ok) expect(r.retryAfterMs).toBe(1000);
     });
 
     it('mints nothing when the clock goes backwards', async () => {
       const { clock, limiter } = await setup();
       const key = freshKey('window-skew');
-      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: true });
-      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: true });
+      const config = { limit: 2, windowMs: 1000, maxHoldMs: 5000 };
+      for (let i = 0; i < 2; i++) await (await admitted(limiter, key, config))();
       clock.set(T0 - 60_000);
-      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: false, retryAfterMs: 61_000 });
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 1000 });
+      clock.set(T0 + 999);
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 1 });
       clock.set(T0 + 1000);
-      expect(await limiter.reserveInWindow(key, { windows: [{ limit: 2, windowMs: 1000 }] })).toEqual({ ok: true });
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: true });
     });
 
     it('rejects a window that could never admit', async () => {
       const { limiter } = await setup();
-      await expect(limiter.reserveInWindow(freshKey('bad'), { windows: [] })).rejects.toThrow(RangeError);
-      await expect(limiter.reserveInWindow(freshKey('bad'), { windows: [{ limit: 0, windowMs: 1000 }] })).rejects.toThrow(RangeError);
+      await expect(limiter.reserveInWindow(freshKey('bad'), { limit: 0, windowMs: 1000, maxHoldMs: 1000 })).rejects.toThrow(RangeError);
+      await expect(limiter.reserveInWindow(freshKey('bad'), { limit: 1, windowMs: 1000, maxHoldMs: 0 })).rejects.toThrow(RangeError);
     });
 
-    it('answers exactly as the pure log does, on random timelines and changing limits', async () => {
-      const configArb: fc.Arbitrary<SlidingWindowConfig> = fc
-        .array(fc.record({ limit: fc.integer({ min: 1, max: 12 }), windowMs: fc.constantFrom(10, 25.5, 1000) }), { minLength: 1, maxLength: 2 })
-        .map((windows) => ({ windows }));
+    it('answers exactly as the pure window does, on random timelines of sends, answers and changing limits', async () => {
+      // A key's window and hold stay the same (a number's second, the sender's lease); its limit
+      // changes with the number's throughput.
+      const configsArb: fc.Arbitrary<SlidingWindowConfig[]> = fc
+        .record({ windowMs: fc.constantFrom(10, 25.5, 1000), maxHoldMs: fc.constantFrom(5, 50, 3000), limits: fc.array(fc.integer({ min: 1, max: 12 }), { minLength: 3, maxLength: 3 }) })
+        .map(({ windowMs, maxHoldMs, limits }) => limits.map((limit) => ({ limit, windowMs, maxHoldMs })));
+      const delayArb = fc.oneof(fc.double({ min: 0, max: 3, noNaN: true }), fc.integer({ min: 0, max: 1200 }));
       const stepsArb = fc.array(
-        fc.record({ delayMs: fc.oneof(fc.integer({ min: -20, max: 15 }), fc.double({ min: 0, max: 3, noNaN: true }), fc.integer({ min: 0, max: 1200 })), config: fc.nat(2) }),
+        fc.oneof(
+          fc.record({ delayMs: delayArb, reserve: fc.nat(2) }),
+          fc.record({ delayMs: delayArb, answer: fc.nat() }),
+        ),
         { minLength: 1, maxLength: 60 },
       );
       const { clock, limiter } = await setup();
       await fc.assert(
-        fc.asyncProperty(fc.array(configArb, { minLength: 3, maxLength: 3 }), stepsArb, async (configs, steps) => {
+        fc.asyncProperty(configsArb, stepsArb, async (configs, steps) => {
           const key = freshKey('window-model');
           clock.set(T0);
-          let model: AdmissionLog | undefined;
-          for (const step of steps) {
+          let model: WindowState | undefined;
+          const inFlight: { ticket: string; release: () => Promise<void> }[] = [];
+          for (const [index, step] of steps.entries()) {
             clock.advance(step.delayMs);
-            const config = configs[step.config]!;
-            // A store keeps a log at its new length only once an admission is written to it.
-            const log = logFor(config, model);
-            const expected = admit(log, config, clock.now());
-            if (expected.ok) model = log;
-            expect(await limiter.reserveInWindow(key, config)).toEqual(expected);
+            if ('answer' in step) {
+              if (inFlight.length === 0) continue;
+              const [send] = inFlight.splice(step.answer % inFlight.length, 1);
+              if (model) release(model, send!.ticket, clock.now());
+              await send!.release();
+              continue;
+            }
+            const config = configs[step.reserve]!;
+            // A store keeps a window at its new limit only once a send is admitted to it.
+            const state = stateFor(config, model);
+            const ticket = String(index);
+            const expected = admit(state, config, clock.now(), ticket);
+            const actual = await limiter.reserveInWindow(key, config);
+            expect(outcomeOf(actual)).toEqual(expected);
+            if (expected.ok && actual.ok) {
+              model = state;
+              inFlight.push({ ticket, release: actual.release });
+            }
           }
         }),
         { numRuns: 100 },
@@ -368,21 +421,26 @@ describe.skipIf(skipRedis)('RedisRateLimiter', () => {
     expect(await redis.hgetall(`${runPrefix}refusal-write`)).toEqual(before);
   });
 
-  it('paces a window on the Redis server clock, shared by two processes, and expires the log once its longest window has passed', async () => {
+  it('paces a window on the Redis server clock, shared by two processes, and expires the set once the last hold and its window have passed', async () => {
     const a = new RedisRateLimiter(await connect(), { keyPrefix: runPrefix });
     const b = new RedisRateLimiter(await connect(), { keyPrefix: runPrefix });
-    const config = { windows: [{ limit: 5, windowMs: 60_000 }] };
-    for (let i = 0; i < 3; i++) expect(await a.reserveInWindow('window-server-clock', config)).toEqual({ ok: true });
-    for (let i = 0; i < 2; i++) expect(await b.reserveInWindow('window-server-clock', config)).toEqual({ ok: true });
-    const refused = await a.reserveInWindow('window-server-clock', config);
+    const config = { limit: 5, windowMs: 60_000, maxHoldMs: 20_000 };
+    const releases: (() => Promise<void>)[] = [];
+    for (let i = 0; i < 3; i++) releases.push(await admitted(a, 'window-server-clock', config));
+    for (let i = 0; i < 2; i++) releases.push(await admitted(b, 'window-server-clock', config));
+    const key = `${runPrefix}window-server-clock`;
+    expect(await redis.zcard(key)).toBe(5);
+    const ttl = await redis.pttl(key);
+    expect(ttl).toBeGreaterThan(75_000);
+    expect(ttl).toBeLessThanOrEqual(81_000);
+    // All five answered: each place is now held a window from its answer, on the server's clock.
+    for (const release of releases) await release();
+    const refused = await b.reserveInWindow('window-server-clock', config);
     expect(refused.ok).toBe(false);
     if (!refused.ok) {
       expect(refused.retryAfterMs).toBeGreaterThan(55_000);
       expect(refused.retryAfterMs).toBeLessThanOrEqual(60_000);
     }
-    expect(await redis.llen(`${runPrefix}window-server-clock`)).toBe(5);
-    const ttl = await redis.pttl(`${runPrefix}window-server-clock`);
-    expect(ttl).toBeGreaterThan(55_000);
-    expect(ttl).toBeLessThanOrEqual(61_000);
+    expect((await redis.zrange(key, '0', '-1')).every((member) => member.startsWith('a:'))).toBe(true);
   });
 });

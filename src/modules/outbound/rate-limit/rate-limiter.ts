@@ -22,13 +22,18 @@ export interface RateLimiter {
   reserve(key: string, config: TokenBucketConfig, count?: number): Promise<Reservation>;
 }
 
+/** An admitted send holds its place in the window until `release` (core/sliding-window.ts). */
+export type WindowReservation = { ok: true; release: () => Promise<void> } | { ok: false; retryAfterMs: number };
+
 /**
- * Sliding-window logs keyed by string (`throughput:<phone number id>`): at most `limit`
- * admissions in any window of each `windowMs` (core/sliding-window.ts). The sender paces a
- * number's throughput with it. Same contract as `RateLimiter.reserve`: atomic check-and-record,
- * a refusal records nothing, shared through Redis by every process when Redis is configured;
- * it rejects (RangeError) a config with no window or a window that could never admit.
+ * Sliding windows keyed by string (`throughput:<phone number id>`): at most `limit` sends counted
+ * in any `windowMs`, a send counting from its admission until `windowMs` after its `release`
+ * (core/sliding-window.ts). The sender paces a number's throughput with it and releases each send
+ * as soon as Meta has answered (or the request failed). Same contract as `RateLimiter.reserve`:
+ * atomic check-and-hold, a refusal holds nothing, shared through Redis by every process when Redis
+ * is configured; it rejects (RangeError) a config that could never admit. A release that is never
+ * made, or fails, leaves the send counted as in flight for `maxHoldMs`: slower, never over.
  */
 export interface WindowLimiter {
-  reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation>;
+  reserveInWindow(key: string, config: SlidingWindowConfig): Promise<WindowReservation>;
 }

@@ -1,8 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { Clock } from '../../../platform/clock.js';
-import { assertValidWindows, logLength, logLifetimeMs, type SlidingWindowConfig } from '../core/sliding-window.js';
+import { assertValidWindow, type SlidingWindowConfig } from '../core/sliding-window.js';
 import { assertValidTake, type TokenBucketConfig } from '../core/token-bucket.js';
-import type { RateLimiter, Reservation, WindowLimiter } from './rate-limiter.js';
+import type { RateLimiter, Reservation, WindowLimiter, WindowReservation } from './rate-limiter.js';
 
 /** Lua that sets `now` (ms) from ARGV[arg], or from the Redis server's clock when that is ''. */
 function luaNow(arg: number): string {
@@ -97,42 +98,54 @@ return {0, msUntilTokens(count)}
 `;
 
 /*
- * The sliding-window log of core/sliding-window.ts on a Redis list, newest first: the k-th most
- * recent admission is LINDEX k − 1. ARGV: now ('' for the server's clock), the log's length and
- * lifetime, then (limit, windowMs) pairs. Mirrors `admit` (`admissionWait`, `retryAfterMs`,
- * `admissionTime`); the integration suite checks the two agree on random timelines.
+ * The sliding window of core/sliding-window.ts on a sorted set: a send in flight is the member
+ * `h:<ticket>` scored with the time its hold lapses, an answered one `a:<ticket>` scored with its
+ * answer time. Every member scored after now − windowMs counts. A full window (n ≥ limit counted)
+ * waits until its limit-th highest score, capped at now (a send in flight may be answered at
+ * once), is a window old: `nthLatestExpiry` of the core. ARGV: now ('' for the server's clock),
+ * limit, windowMs, maxHoldMs, ticket. Mirrors `admit`; the integration suite checks the two agree
+ * on random timelines.
  */
-const SLIDING_WINDOW_LUA = `
+const WINDOW_ADMIT_LUA = `
 ${luaNow(1)}
-local length = tonumber(ARGV[2])
-local lifetime = tonumber(ARGV[3])
+local limit = tonumber(ARGV[2])
+local windowMs = tonumber(ARGV[3])
+local maxHoldMs = tonumber(ARGV[4])
 
--- admissionWait()
-local wait = 0
-for i = 4, #ARGV, 2 do
-  local kth = redis.call('LINDEX', KEYS[1], tonumber(ARGV[i]) - 1)
-  if kth then wait = math.max(wait, tonumber(kth) + tonumber(ARGV[i + 1]) - now) end
+-- Answers older than the window and holds that lapsed before it no longer count.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - windowMs)
+local counted = redis.call('ZCARD', KEYS[1])
+if counted >= limit then
+  -- A refusal writes nothing (the members removed above counted for nothing already).
+  local kth = redis.call('ZRANGE', KEYS[1], counted - limit, counted - limit, 'WITHSCORES')
+  local wait = math.min(tonumber(kth[2]), now) + windowMs - now
+  return {0, math.max(1, math.ceil(wait))}
 end
--- A refusal writes nothing. retryAfterMs()
-if wait > 0 then return {0, math.max(1, math.ceil(wait))} end
-
--- admissionTime(): never before the newest, so the list stays in order.
-local at = now
-local newest = redis.call('LINDEX', KEYS[1], 0)
-if newest and tonumber(newest) > at then at = tonumber(newest) end
--- A number, not tostring(at): Redis keeps its full precision.
-redis.call('LPUSH', KEYS[1], at)
-redis.call('LTRIM', KEYS[1], 0, length - 1)
--- Once the longest window has passed the log limits nothing: a missing key means the same.
-redis.call('PEXPIRE', KEYS[1], math.ceil(at + lifetime - now) + 1000)
+-- A number, not tostring(): Redis keeps its full precision.
+redis.call('ZADD', KEYS[1], now + maxHoldMs, 'h:' .. ARGV[5])
+-- Once the hold has lapsed and its window passed, the set limits nothing: a missing key means the same.
+redis.call('PEXPIRE', KEYS[1], math.ceil(maxHoldMs + windowMs) + 1000)
 return {1, 0}
 `;
 
-const COMMAND = 'switchboardTokenBucket';
-const WINDOW_COMMAND = 'switchboardSlidingWindow';
+/* Mirrors `release`: a held ticket becomes an answer at now; one not held (lapsed) changes nothing. ARGV: now, windowMs, ticket. */
+const WINDOW_RELEASE_LUA = `
+${luaNow(1)}
+local windowMs = tonumber(ARGV[2])
+if redis.call('ZREM', KEYS[1], 'h:' .. ARGV[3]) == 1 then
+  redis.call('ZADD', KEYS[1], now, 'a:' .. ARGV[3])
+  -- The answer counts windowMs from now: the key must outlive it.
+  if redis.call('PTTL', KEYS[1]) < windowMs + 1000 then redis.call('PEXPIRE', KEYS[1], math.ceil(windowMs) + 1000) end
+end
+return 1
+`;
 
-/** The shape ioredis gives the sliding-window command: key, then ARGV. */
-type SlidingWindowCommand = (key: string, ...args: string[]) => Promise<[number, number]>;
+const COMMAND = 'switchboardTokenBucket';
+const WINDOW_ADMIT = 'switchboardWindowAdmit';
+const WINDOW_RELEASE = 'switchboardWindowRelease';
+
+/** The shape ioredis gives the window commands: key, then ARGV. */
+type WindowCommand = (key: string, ...args: string[]) => Promise<[number, number] | number>;
 
 /** The shape ioredis gives a command added with `defineCommand`. */
 type TokenBucketCommand = (
@@ -157,7 +170,7 @@ export type RedisRateLimiterOptions = {
 export const DEFAULT_RATE_LIMIT_KEY_PREFIX = 'switchboard:rl:';
 
 /**
- * Token buckets and sliding-window logs shared through Redis by every process. Redis errors reject the promise: the job
+ * Token buckets and sliding windows shared through Redis by every process. Redis errors reject the promise: the job
  * fails and is retried by the queue, rather than sending unthrottled (fail-closed).
  */
 export class RedisRateLimiter implements RateLimiter, WindowLimiter {
@@ -173,14 +186,13 @@ export class RedisRateLimiter implements RateLimiter, WindowLimiter {
     // defineCommand sends EVALSHA and falls back to EVAL on NOSCRIPT (after a Redis restart or
     // failover), so the script is not resent on every call. Redefining on a shared client is harmless.
     redis.defineCommand(COMMAND, { numberOfKeys: 1, lua: TOKEN_BUCKET_LUA });
-    redis.defineCommand(WINDOW_COMMAND, { numberOfKeys: 1, lua: SLIDING_WINDOW_LUA });
+    redis.defineCommand(WINDOW_ADMIT, { numberOfKeys: 1, lua: WINDOW_ADMIT_LUA });
+    redis.defineCommand(WINDOW_RELEASE, { numberOfKeys: 1, lua: WINDOW_RELEASE_LUA });
   }
 
   async reserve(key: string, config: TokenBucketConfig, count = 1): Promise<Reservation> {
     // Same validation as the pure core, before the round trip, so both limiters fail alike.
     assertValidTake(config, count);
-    const now = this.clock ? this.clock.now() : undefined;
-    if (now !== undefined && !Number.isFinite(now)) throw new RangeError(`clock returned ${now}`);
     const command = (this.redis as unknown as Record<typeof COMMAND, TokenBucketCommand>)[COMMAND];
     // String(number) is the shortest string that parses back to the same double, so Lua's
     // tonumber sees exactly the values the core would (1/6 included).
@@ -190,25 +202,42 @@ export class RedisRateLimiter implements RateLimiter, WindowLimiter {
       String(config.capacity),
       String(config.refillPerSecond),
       String(count),
-      now === undefined ? '' : String(now),
+      this.nowArg(),
     );
     return ok === 1 ? { ok: true } : { ok: false, retryAfterMs };
   }
 
-  async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<Reservation> {
-    assertValidWindows(config);
-    const now = this.clock ? this.clock.now() : undefined;
-    if (now !== undefined && !Number.isFinite(now)) throw new RangeError(`clock returned ${now}`);
-    const command = (this.redis as unknown as Record<typeof WINDOW_COMMAND, SlidingWindowCommand>)[WINDOW_COMMAND];
-    const windows = config.windows.flatMap((w) => [String(w.limit), String(w.windowMs)]);
-    const [ok, retryAfterMs] = await command.call(
+  async reserveInWindow(key: string, config: SlidingWindowConfig): Promise<WindowReservation> {
+    assertValidWindow(config);
+    const redisKey = this.keyPrefix + key;
+    const ticket = randomUUID();
+    const [ok, retryAfterMs] = (await this.windowCommand(WINDOW_ADMIT).call(
       this.redis,
-      this.keyPrefix + key,
-      now === undefined ? '' : String(now),
-      String(logLength(config)),
-      String(logLifetimeMs(config)),
-      ...windows,
-    );
-    return ok === 1 ? { ok: true } : { ok: false, retryAfterMs };
+      redisKey,
+      this.nowArg(),
+      String(config.limit),
+      String(config.windowMs),
+      String(config.maxHoldMs),
+      ticket,
+    )) as [number, number];
+    if (ok !== 1) return { ok: false, retryAfterMs };
+    return {
+      ok: true,
+      release: async () => {
+        await this.windowCommand(WINDOW_RELEASE).call(this.redis, redisKey, this.nowArg(), String(config.windowMs), ticket);
+      },
+    };
+  }
+
+  private windowCommand(name: typeof WINDOW_ADMIT | typeof WINDOW_RELEASE): WindowCommand {
+    return (this.redis as unknown as Record<typeof name, WindowCommand>)[name];
+  }
+
+  /** The injected clock's time for a script, or '' for the Redis server's clock. */
+  private nowArg(): string {
+    if (!this.clock) return '';
+    const now = this.clock.now();
+    if (!Number.isFinite(now)) throw new RangeError(`clock returned ${now}`);
+    return String(now);
   }
 }
