@@ -95,6 +95,35 @@ describe('PollingLoop', () => {
     await loop.stop();
   });
 
+  it('with gatherMs, gathers work notified during a round that found nothing too', async () => {
+    let waiting = 0;
+    const rounds: number[] = [];
+    let releaseRound: (() => void) | null = null;
+    const loop = new PollingLoop(async () => {
+      // The first round is held open while three notifications arrive.
+      if (rounds.length === 0) await new Promise<void>((resolve) => (releaseRound = resolve));
+      const n = waiting;
+      waiting = 0;
+      rounds.push(n);
+      return 0;
+    }, 60_000, () => undefined, 50);
+    loop.start();
+    await until(() => releaseRound !== null);
+    waiting++;
+    loop.notify();
+    releaseRound!();
+    await until(() => rounds.length === 1);
+    // Notified during the round: the next one waits 50 ms, and what arrives meanwhile joins it.
+    await new Promise((r) => setTimeout(r, 10));
+    waiting++;
+    loop.notify();
+    waiting++;
+    loop.notify();
+    await until(() => rounds.length === 2);
+    expect(rounds).toEqual([1, 2]);
+    await loop.stop();
+  });
+
   it('stops at once while gathering', async () => {
     let rounds = 0;
     const loop = new PollingLoop(async () => {

@@ -12,8 +12,9 @@ export class PollingLoop {
   private notifiedWhileBusy = false;
 
   /**
-   * `gatherMs`: how long a notification that wakes the sleeping loop waits before the round, so
-   * that work arriving together (webhooks a millisecond apart) is taken in one round. Each round
+   * `gatherMs`: how long a notification (waking the sleeping loop, or arriving during a round
+   * that found nothing) waits before the round, so that work arriving together (webhooks a
+   * millisecond apart) is taken in one round. Each round
    * has a fixed cost (a claim, a commit), which at a steady trickle would otherwise be paid for
    * every single item. 0 (the default) starts the round at once.
    */
@@ -61,8 +62,11 @@ export class PollingLoop {
   private async idle(): Promise<void> {
     if (this.notifiedWhileBusy) {
       this.notifiedWhileBusy = false;
-      // Rounds that each find nothing but are told of new work must not starve the event loop either.
-      await yieldToEventLoop();
+      // Told of work during the round: gather more as a wake-up would (a round per notification
+      // is what gathering avoids), or at least let the event loop through: rounds that each find
+      // nothing but are told of new work must not starve it either.
+      if (this.gatherMs > 0) await this.sleep(this.gatherMs, () => !this.running);
+      else await yieldToEventLoop();
       return;
     }
     const notified = await this.sleep(this.pollIntervalMs, () => true);
