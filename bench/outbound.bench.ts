@@ -42,7 +42,7 @@
  * - Baseline: a child process (bench/outbound-naive-sender.ts) POSTs the same 20,000 messages to a
  *   fresh simulator's Graph API, `concurrency` in flight, no outbox, no pacing, no retry.
  * - The report also gives the most the sender's own pacing lets Meta count in any second
- *   (`senderThroughput` of this checkout: 990 for 1,000 mps), the ceiling the achieved rate is to
+ *   (`senderThroughput` of this checkout: 999 for 1,000 mps), the ceiling the achieved rate is to
  *   be read against.
  *
  * On a 2-core machine the integration under test (the hub, or the naive sender) is pinned to CPU
