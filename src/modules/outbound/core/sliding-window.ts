@@ -81,11 +81,15 @@ export function admit(state: WindowState, config: SlidingWindowConfig, now: numb
 
 /**
  * `ticket` was answered at `now`: from here it counts `windowMs` more. A ticket that is not held
- * (released already, or lapsed) changes nothing. The answer is recorded no earlier than the
- * newest one, so that the answers stay in order (recording it later only counts it longer).
+ * (released already) changes nothing, nor does one whose hold lapsed before `now`: it already
+ * counts as answered when it lapsed, whether or not an admission has dropped it since (so that
+ * every store answers alike). The answer is recorded no earlier than the newest one, so that the
+ * answers stay in order (recording it later only counts it longer).
  */
 export function release(state: WindowState, ticket: string, now: number): void {
-  if (!state.unhold(ticket)) return;
+  const until = state.heldUntil(ticket);
+  if (until === undefined || until < now) return;
+  state.unhold(ticket);
   const newest = state.answers.nthMostRecent(1);
   state.answers.record(newest !== undefined && newest > now ? newest : now);
 }
@@ -115,6 +119,10 @@ export class WindowState {
 
   hold(ticket: string, until: number): void {
     this.holds.set(ticket, until);
+  }
+
+  heldUntil(ticket: string): number | undefined {
+    return this.holds.get(ticket);
   }
 
   unhold(ticket: string): boolean {

@@ -210,6 +210,20 @@ function describeWindowLimiterContract(name: string, makeLimiter: LimiterFactory
       expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 80 });
     });
 
+    it('counts a send whose hold lapsed as answered when it lapsed, even if it is released later', async () => {
+      const { clock, limiter } = await setup();
+      const key = freshKey('window-late-release');
+      const config = { limit: 1, windowMs: 1000, maxHoldMs: 100 };
+      const late = await admitted(limiter, key, config);
+      clock.advance(500);
+      await late();
+      // Released at T0 + 500, it would count until T0 + 1500; lapsed at T0 + 100, it counts until T0 + 1100.
+      clock.advance(599);
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: false, retryAfterMs: 1 });
+      clock.advance(1);
+      expect(outcomeOf(await limiter.reserveInWindow(key, config))).toEqual({ ok: true });
+    });
+
     it('holds nothing when it refuses', async () => {
       const { clock, limiter } = await setup();
       const key = freshKey('window-refusal');

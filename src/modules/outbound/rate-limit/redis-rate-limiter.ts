@@ -128,11 +128,16 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(maxHoldMs + windowMs) + 1000)
 return {1, 0}
 `;
 
-/* Mirrors `release`: a held ticket becomes an answer at now; one not held (lapsed) changes nothing. ARGV: now, windowMs, ticket. */
+/*
+ * Mirrors `release`: a held ticket becomes an answer at now; one not held, or whose hold lapsed
+ * before now, changes nothing. ARGV: now, windowMs, ticket.
+ */
 const WINDOW_RELEASE_LUA = `
 ${luaNow(1)}
 local windowMs = tonumber(ARGV[2])
-if redis.call('ZREM', KEYS[1], 'h:' .. ARGV[3]) == 1 then
+local heldUntil = redis.call('ZSCORE', KEYS[1], 'h:' .. ARGV[3])
+if heldUntil and tonumber(heldUntil) >= now then
+  redis.call('ZREM', KEYS[1], 'h:' .. ARGV[3])
   redis.call('ZADD', KEYS[1], now, 'a:' .. ARGV[3])
   -- The answer counts windowMs from now: the key must outlive it.
   if redis.call('PTTL', KEYS[1]) < windowMs + 1000 then redis.call('PEXPIRE', KEYS[1], math.ceil(windowMs) + 1000) end
