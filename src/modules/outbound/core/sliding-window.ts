@@ -125,8 +125,8 @@ export class WindowState {
     return this.holds.get(ticket);
   }
 
-  unhold(ticket: string): boolean {
-    return this.holds.delete(ticket);
+  unhold(ticket: string): void {
+    this.holds.delete(ticket);
   }
 
   /** Forgets the holds that lapsed at or before `before`: they no longer count. */

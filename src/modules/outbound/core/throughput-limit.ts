@@ -25,7 +25,8 @@ export const COEXISTENCE_THROUGHPUT_MPS = 20;
  *   one second at the simulator, 1,001 when held to 970, and more in flight meant more (64 in
  *   flight drew 130429 at 960). Holding each send's place until its answer makes the bound exact
  *   whatever is in flight, so no margin for bunching is needed and it needs no catch-up cap: held
- *   to 999, the busiest second at the simulator was 999 in every run, with no 130429.
+ *   to 999, the busiest second at the simulator was never more than 999 (exactly 999 whenever
+ *   the sender had a backlog), with no 130429.
  * - The one message left: Meta's clock, not ours, draws its seconds, and a second measured on two
  *   clocks differs by their drift, which NTP keeps under 500 ppm (half a millisecond a second):
  *   less than one message's worth up to 2,000 mps.
