@@ -16,6 +16,16 @@ export default tseslint.config(
     },
   },
   {
+    // A bound LIMIT makes SQLite prepare the statement again on every run (src/db/one-row.ts).
+    files: ['src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src/modules/*/core/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.property.name='limit'][arguments.0.type='Literal']", message: 'Write a constant LIMIT into the SQL: .limit(ONE_ROW) from src/db/one-row.ts.' },
+      ],
+    },
+  },
+  {
     files: ['src/platform/config.ts', 'bench/**', 'e2e/**', 'test/**', '**/*.test.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

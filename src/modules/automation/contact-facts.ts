@@ -1,4 +1,5 @@
 import type { DbExecutor } from '../../db/database.js';
+import { ONE_ROW } from '../../db/one-row.js';
 import { builtinPeopleRepository } from '../crm/index.js';
 import { INBOUND } from '../timeline/index.js';
 import type { AutomationEvent } from './core/automation-event.js';
@@ -29,7 +30,7 @@ async function isFirstMessage(exec: DbExecutor, event: AutomationEvent): Promise
     .where('direction', '=', INBOUND)
     .where('wamid', '!=', String(event['wamid']))
     .where('wa_timestamp', '<=', event.occurredAt)
-    .limit(1)
+    .limit(ONE_ROW)
     .executeTakeFirst();
   return earlier === undefined;
 }

@@ -1,4 +1,5 @@
 import type { ConsentEventTable, DbExecutor } from '../../db/database.js';
+import { ONE_ROW } from '../../db/one-row.js';
 import { preparedQuery } from '../../db/prepared-query.js';
 import type { Clock } from '../../platform/clock.js';
 import type { IdGenerator } from '../../platform/ids.js';
@@ -84,7 +85,7 @@ export async function isOptedOut(exec: DbExecutor, contactId: string, businessPh
     .orderBy('occurred_at', 'desc')
     .orderBy('created_at', 'desc')
     .orderBy('id', 'desc')
-    .limit(1)
+    .limit(ONE_ROW)
     .executeTakeFirst();
   return latest?.action === 'opt_out';
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { DbExecutor } from '../../db/database.js';
+import { ONE_ROW } from '../../db/one-row.js';
 import { recordConsentChange, type ConsentDeps } from '../consent/index.js';
 
 /** The identifiers a person is recognised by when they write again. */
@@ -44,7 +45,7 @@ export async function erasedOptOut(exec: DbExecutor, identity: PersonIdentity, s
     .where('identity_hash', 'in', hashes)
     .where('marketing_opted_out', '=', 1)
     .orderBy('erased_at', 'desc')
-    .limit(1)
+    .limit(ONE_ROW)
     .executeTakeFirst();
   return row ? { erasedAt: Number(row.erased_at) } : null;
 }

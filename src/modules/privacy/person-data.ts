@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { ONE_ROW } from '../../db/one-row.js';
 import type {
   ConsentEventTable,
   ContactTable,
@@ -110,7 +111,7 @@ export async function collectPersonData(exec: DbExecutor, contactId: string): Pr
       .select('id')
       .where('contact_id', '!=', contactId)
       .where((eb) => sql<boolean>`${eb.ref('body')} like ${likeContaining(`"${row.whatsapp_media_id}"`)} escape '!'`)
-      .limit(1)
+      .limit(ONE_ROW)
       .executeTakeFirst();
     if (!sharedWithOthers) media.set(row.id, row);
   }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { DbExecutor } from '../../db/database.js';
+import { ONE_ROW } from '../../db/one-row.js';
 import { preparedQuery } from '../../db/prepared-query.js';
 import { statusRank } from './core/status-order.js';
 import { messageRepository, type MessageRow } from './message.repository.js';
@@ -144,7 +145,7 @@ const lastInboundToNumber = preparedQuery((db, v: { contactId: string; businessP
     .where('direction', '=', INBOUND)
     .where('business_phone_number_id', '=', v.businessPhoneNumberId)
     .orderBy('wa_timestamp', 'desc')
-    .limit(1),
+    .limit(ONE_ROW),
 );
 const newestInbound = preparedQuery((db, v: { contactId: string }) =>
   db
@@ -154,7 +155,7 @@ const newestInbound = preparedQuery((db, v: { contactId: string }) =>
     .where('direction', '=', INBOUND)
     .where('business_phone_number_id', 'is not', null)
     .orderBy('wa_timestamp', 'desc')
-    .limit(1),
+    .limit(ONE_ROW),
 );
 
 /**
