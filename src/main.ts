@@ -196,6 +196,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         log,
         metrics: outboundMetrics,
         publish,
+        ...(database.commitThenSyncOffLoop ? { commitOffLoop: database.commitThenSyncOffLoop } : {}),
         options: {
           concurrency: config.OUTBOUND_CONCURRENCY,
           leaseMs: config.GRAPH_API_TIMEOUT_MS + 5_000,

@@ -3,7 +3,11 @@
  * functions by self time, and total (inclusive) time of the src/ functions on the ingest and
  * worker paths.
  *
- *   npx tsx bench/diagnostics/profile-summary.ts /tmp/switchboard-prof-XXXX/hub-saturation.cpuprofile [top=25]
+ *   npx tsx bench/diagnostics/profile-summary.ts /tmp/switchboard-prof-XXXX/hub-saturation.cpuprofile [top=25] [from-to]
+ *
+ * `from-to` (seconds since the profile started, e.g. `40-60`) keeps only the samples taken in
+ * that span, e.g. a benchmark's measured run without the hub's start-up and warm-up. The busy
+ * share of every second is printed first, to find the span.
  */
 import { readFileSync } from 'node:fs';
 
@@ -11,22 +15,35 @@ type CallFrame = { functionName: string; url: string; lineNumber: number; column
 type ProfileNode = { id: number; callFrame: CallFrame; children?: number[]; hitCount?: number };
 type Profile = { nodes: ProfileNode[]; startTime: number; endTime: number; samples: number[]; timeDeltas: number[] };
 
-const [file, topArg] = process.argv.slice(2);
+const [file, topArg, spanArg] = process.argv.slice(2);
 if (!file) {
-  console.error('usage: profile-summary.ts FILE.cpuprofile [top]');
+  console.error('usage: profile-summary.ts FILE.cpuprofile [top] [from-to seconds]');
   process.exit(2);
 }
 const top = Number(topArg ?? 25);
+const span = spanArg ? spanArg.split('-').map((s) => Number(s) * 1e6) : [0, Infinity];
 const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 
-// Self time per node from samples × time deltas (µs).
+// Self time per node from samples × time deltas (µs), within the span; busy time per second.
 const selfUs = new Map<number, number>();
+const busyPerSecond: number[] = [];
+let at = 0;
+let spanStart = Infinity;
+let spanEnd = 0;
 for (let i = 0; i < profile.samples.length; i++) {
   const id = profile.samples[i]!;
-  selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  const delta = profile.timeDeltas[i] ?? 0;
+  at += delta;
+  const second = Math.floor(at / 1e6);
+  busyPerSecond[second] = (busyPerSecond[second] ?? 0) + (byId.get(id)!.callFrame.functionName === '(idle)' ? 0 : delta);
+  if (at < span[0]! || at >= span[1]!) continue;
+  spanStart = Math.min(spanStart, at - delta);
+  spanEnd = at;
+  selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
 }
-const totalUs = profile.endTime - profile.startTime;
-const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+console.log(`busy share per second: ${Array.from(busyPerSecond, (us, s) => `${s}:${Math.round((us ?? 0) / 1e4)}`).join(' ')}\n`);
+const totalUs = spanArg ? spanEnd - spanStart : profile.endTime - profile.startTime;
 const parent = new Map<number, number>();
 for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
 
@@ -55,7 +72,7 @@ for (const [id, us] of selfUs) {
   const place = where(byId.get(id)!.callFrame);
   byPlace.set(place, (byPlace.get(place) ?? 0) + us);
 }
-console.log(`profile: ${(totalUs / 1e6).toFixed(1)} s wall, ${profile.samples.length} samples\n\nself time by place:`);
+console.log(`profile: ${(totalUs / 1e6).toFixed(1)} s wall${spanArg ? ` (${spanArg} s)` : ''}, ${profile.samples.length} samples\n\nself time by place:`);
 for (const [place, us] of [...byPlace].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${fmt(us)}  ${place}`);
 
 // 2. Hottest functions (self).

@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { PROCESS_INBOUND_EVENT } from '../inbound/index.js';
@@ -943,5 +946,43 @@ describe.each(DIALECTS)('outbound messages against the Meta simulator on %s', (d
       expect(stored[0]!.access_token_sealed).not.toContain(secondToken);
       expect(stored[0]!.access_token_sealed).not.toContain(Buffer.from(secondToken).toString('base64'));
     });
+  });
+});
+
+// SQLite commits skip their fsync and the WAL is fsynced on the thread pool (WalSync) before
+// anyone relies on the write: the API before its 202, the sender before it calls Meta.
+describe('the sender on SQLite', () => {
+  it('calls Meta only once its claim of the message is on disk', async () => {
+    const h = await startHubWithSimulator({ dialect: 'sqlite', simulator: { templates: TEMPLATES } });
+    onTestFinished(() => h.close());
+    // Every fsync of a file handle waits until the test lets it go (WalSync fsyncs the WAL so).
+    const probePath = join(tmpdir(), `switchboard-sync-probe-${process.pid}`);
+    const probe = await open(probePath, 'w');
+    const fileHandle = Object.getPrototypeOf(probe) as { sync(this: FileHandle): Promise<void> };
+    await probe.close();
+    await rm(probePath);
+    const realSync = fileHandle.sync;
+    let holding = true;
+    const held: (() => void)[] = [];
+    fileHandle.sync = function (this: FileHandle) {
+      if (!holding) return realSync.call(this);
+      return new Promise<void>((resolve, reject) => held.push(() => void realSync.call(this).then(resolve, reject)));
+    };
+    onTestFinished(() => void (fileHandle.sync = realSync));
+
+    const answer = h.api<MessageDto>('messages', { method: 'POST', body: JSON.stringify({ to: '+1 650 555 0190', ...template('order_update') }) });
+    // Committed, so the sender's poll (every 250 ms) claims it; the claim is committed too, and waits for its fsync.
+    const claimed = await h.waitFor(async () => (await h.db.selectFrom('outbound_messages').select('state').executeTakeFirst())?.state === 'sending', 5_000, 'the sender to claim the message');
+    expect(claimed).toBe(true);
+    await sleep(300);
+    expect(h.sim.sentMessages()).toHaveLength(0);
+    expect(held.length).toBeGreaterThan(0);
+
+    holding = false;
+    for (const release of held) release();
+    const accepted = await answer;
+    expectStatus(accepted, 202);
+    await h.waitFor(() => h.sim.sentMessages().length === 1, 5_000, 'the message to reach Meta once its claim is on disk');
+    expect(h.sim.sentMessages()[0]!.bizOpaqueCallbackData).toBe(`sb:${accepted.json.id}`);
   });
 });
