@@ -63,6 +63,43 @@ describe.each(DIALECTS)('preparedQuery on %s', (dialect) => {
     expect(await statusOf.first(database.db, { wamid: 'w3', status: 'read' })).toBeUndefined();
   });
 
+  // On SQLite a statement run for an open transaction skips Kysely's executors (runInTransactionsDirectly).
+  it('answers alike in a transaction: rows, changes, and the database error of a statement that fails', async () => {
+    await database.db.transaction().execute(async (trx) => {
+      expect(await addStatus.changed(trx, { wamid: 'w7', status: 'sent', at: 1, errors: null })).toBe(1);
+      expect(await addStatus.changed(trx, { wamid: 'w7', status: 'sent', at: 2, errors: null })).toBe(0);
+      expect(await statusOf.first(trx, { wamid: 'w7', status: 'sent' })).toEqual({ wa_timestamp: 1, errors: null });
+      expect((await newest.execute(trx, { wamid: 'w7', limit: 5 })).rows).toEqual([{ status: 'sent' }]);
+      expect(await moveForward.changed(trx, { wamid: 'w7', before: 5, to: 6 })).toBe(1);
+    });
+    expect(await statusOf.first(database.db, { wamid: 'w7', status: 'sent' })).toEqual({ wa_timestamp: 6, errors: null });
+    // NOT NULL: the statement fails as a rejection with the database's error.
+    const nullStatus = { wamid: 'w7', status: null, at: 3, errors: null } as unknown as Parameters<typeof addStatus.changed>[1];
+    await expect(database.db.transaction().execute((trx) => addStatus.changed(trx, nullStatus))).rejects.toThrow(/NOT NULL|null value/i);
+  });
+
+  it('runs nothing in a transaction already committed or rolled back', async () => {
+    const committed = await database.db.startTransaction().execute();
+    await committed.commit().execute();
+    await expect(addStatus.changed(committed, { wamid: 'w8', status: 'sent', at: 1, errors: null })).rejects.toThrow(/committed/i);
+    const rolledBack = await database.db.startTransaction().execute();
+    await rolledBack.rollback().execute();
+    await expect(statusOf.first(rolledBack, { wamid: 'w8', status: 'sent' })).rejects.toThrow(/rolled back/i);
+    expect(await database.db.selectFrom('message_statuses').selectAll().execute()).toEqual([]);
+  });
+
+  it("keeps a call outside a transaction out of another's open transaction: it waits, and survives its rollback", async () => {
+    const trx = await database.db.startTransaction().execute();
+    await addStatus.changed(trx, { wamid: 'w9', status: 'sent', at: 1, errors: null });
+    // On SQLite's one connection this must wait for the transaction, not run inside it.
+    const outside = addStatus.changed(database.db, { wamid: 'w9', status: 'delivered', at: 2, errors: null });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await trx.rollback().execute();
+    expect(await outside).toBe(1);
+    const rows = await database.db.selectFrom('message_statuses').select('status').where('wamid', '=', 'w9').execute();
+    expect(rows).toEqual([{ status: 'delivered' }]);
+  });
+
   it('serves every database it is used on, each with its own rows', async () => {
     await addStatus.changed(database.db, { wamid: 'w4', status: 'sent', at: 1, errors: null });
     await addStatus.changed(other.db, { wamid: 'w4', status: 'sent', at: 2, errors: null });
