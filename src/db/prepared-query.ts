@@ -33,7 +33,8 @@ export type PreparedQuery<V, R> = {
  * an INSERT's row, an UPDATE's SET or a LIMIT. Not as a list (`in`), and not to decide the
  * statement's shape (a column left out when its value is `undefined`): the statement is decided
  * once, for every call. Every slot must get a value (null where the column allows it); a missing
- * one throws before anything runs.
+ * one throws before anything runs. A LIMIT slot costs SQLite a new plan on every run
+ * (src/db/one-row.ts): a constant LIMIT is written into the SQL instead.
  */
 export function preparedQuery<V extends object, R>(build: (db: DbExecutor, values: V) => Compilable<R>): PreparedQuery<V, R> {
   const slots = new Proxy({}, { get: (_target, name) => new Slot(String(name)) }) as V;
