@@ -70,8 +70,17 @@ export class SseHub {
     for (const client of this.clients) this.write(client, { id: null, event: 'resync', data: '{}' });
   }
 
-  /** Takes over an HTTP response as an event stream; replays what followed `lastEventId`. */
+  /**
+   * Takes over an HTTP response as an event stream; replays what followed `lastEventId`.
+   *
+   * The user is recorded online before the stream opens, so whoever asks once it is open sees
+   * them. The stream joins on the signal chain, at the point where the replay is taken: each
+   * signal received before that point is replayed (if it followed `lastEventId`) or was already
+   * committed when the stream opened, and each one after it is written live, after the replay.
+   * Joining any later (after an await) lost the signals that arrived meanwhile.
+   */
   async connect(response: ServerResponse, userId: string | null, lastEventId: string | null): Promise<void> {
+    if (userId !== null) await this.touch([userId]);
     response.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
@@ -80,17 +89,32 @@ export class SseHub {
     });
     response.write('retry: 2000\n\n');
     const client: Client = { response, userId };
+    let closed = false;
     response.on('close', () => {
+      closed = true;
       this.clients.delete(client);
       if (userId !== null && ![...this.clients].some((c) => c.userId === userId)) void this.markOffline(userId);
     });
-    if (userId !== null) await this.touch([userId]);
-    if (lastEventId !== null) {
-      const index = this.buffer.findIndex((s) => s.id === lastEventId);
-      if (index === -1) this.write(client, { id: null, event: 'resync', data: '{}' });
-      else for (const signal of this.buffer.slice(index + 1)) await this.send([client], signal);
-    }
-    this.clients.add(client);
+    const missed = lastEventId === null ? [] : this.signalsAfter(lastEventId);
+    const join = async () => {
+      try {
+        if (missed === null) this.write(client, { id: null, event: 'resync', data: '{}' });
+        else for (const signal of missed) await this.send([client], signal);
+      } catch (error) {
+        // What it missed cannot be told: the browser refetches instead.
+        this.deps.log.warn({ err: error }, 'could not replay inbox events to a stream');
+        this.write(client, { id: null, event: 'resync', data: '{}' });
+      }
+      if (!closed) this.clients.add(client);
+    };
+    this.chain = this.chain.then(join);
+    await this.chain;
+  }
+
+  /** The buffered signals that followed `id`; null when it is no longer (or never was) buffered. */
+  private signalsAfter(id: string): LiveSignal[] | null {
+    const index = this.buffer.findIndex((s) => s.id === id);
+    return index === -1 ? null : this.buffer.slice(index + 1);
   }
 
   private receive(signal: LiveSignal): void {
