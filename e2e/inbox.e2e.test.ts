@@ -55,8 +55,9 @@ describe.each(DIALECTS)('the shared inbox in a browser, on %s', (dialect) => {
     sim = await createSimulator({
       seed: 6_006,
       appSecret: APP_SECRET,
-      // Slow enough for the ticks to be seen changing, fast enough for a test.
-      statusDelaysMs: { sent: 100, delivered: 500, read: 1_200 },
+      // Slow enough for the ticks to be seen changing, fast enough for a test: `read` comes late
+      // enough that a loaded machine, slow to show the reply, still sees a tick before it.
+      statusDelaysMs: { sent: 100, delivered: 500, read: 3_000 },
       webhookRetry: { baseDelayMs: 100, maxDelayMs: 1_000, maxAttempts: 100, timeoutMs: 5_000 },
       templates: [
         {

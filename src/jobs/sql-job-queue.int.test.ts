@@ -48,8 +48,9 @@ describe.each(DIALECTS)('job queue on %s', (dialect) => {
     };
   }
 
+  // Untimed: a test may count what one batch ran (a failed job's batch neighbours, with `runOnce`).
   const worker = (definitions: JobDefinition[], q = queue) =>
-    new Worker(q, definitions, { batchSize: 50, pollIntervalMs: 10, clock, log, random: () => 0.5 });
+    new Worker(q, definitions, { batchSize: 50, ...UNTIMED_BATCHES, pollIntervalMs: 10, clock, log, random: () => 0.5 });
   /** Waits (at most 5 s) until `done` answers true; the assertions after it say what was expected. */
   const until = async (done: () => Promise<boolean>) => {
     const deadline = Date.now() + 5_000;

@@ -76,12 +76,14 @@ describe('PollingLoop', () => {
   it('with gatherMs, takes work notified a few ms apart in one round', async () => {
     let waiting = 0;
     const taken: number[] = [];
+    // A gather far longer than the notifications' spread: on a loaded machine a pause of 40 ms
+    // between two of them outlasted a 50 ms gather and split the round.
     const loop = new PollingLoop(async () => {
       const n = waiting;
       waiting = 0;
       if (n > 0) taken.push(n);
       return n;
-    }, 60_000, () => undefined, 50);
+    }, 60_000, () => undefined, 1_000);
     loop.start();
     await new Promise((r) => setTimeout(r, 20));
     for (let i = 0; i < 3; i++) {
@@ -89,11 +91,11 @@ describe('PollingLoop', () => {
       loop.notify();
       await new Promise((r) => setTimeout(r, 5));
     }
-    await until(() => taken.length > 0);
+    await until(() => taken.length > 0, 5_000);
     await new Promise((r) => setTimeout(r, 80));
     expect(taken).toEqual([3]);
     await loop.stop();
-  });
+  }, 10_000);
 
   it('with gatherMs, gathers work notified during a round that found nothing too', async () => {
     let waiting = 0;
@@ -106,23 +108,24 @@ describe('PollingLoop', () => {
       waiting = 0;
       rounds.push(n);
       return 0;
-    }, 60_000, () => undefined, 50);
+    }, 60_000, () => undefined, 1_000);
     loop.start();
     await until(() => releaseRound !== null);
     waiting++;
     loop.notify();
     releaseRound!();
     await until(() => rounds.length === 1);
-    // Notified during the round: the next one waits 50 ms, and what arrives meanwhile joins it.
+    // Notified during the round: the next one waits 1 s (a gather no pause of a loaded machine
+    // outlasts), and what arrives meanwhile joins it.
     await new Promise((r) => setTimeout(r, 10));
     waiting++;
     loop.notify();
     waiting++;
     loop.notify();
-    await until(() => rounds.length === 2);
+    await until(() => rounds.length === 2, 5_000);
     expect(rounds).toEqual([1, 2]);
     await loop.stop();
-  });
+  }, 10_000);
 
   it('stops at once while gathering', async () => {
     let rounds = 0;

@@ -161,7 +161,9 @@ describe('switchboard simulate', () => {
   });
 
   it('batches status webhooks with --webhook-batch-ms and --webhook-batch-max', async () => {
-    const { simulator, baseUrl } = await standalone({ customers: 1, webhookBatchMs: 500, webhookBatchMax: 4 });
+    // A window far longer than the two sends take, so that only --webhook-batch-max cuts the
+    // batches (a loaded machine can take more than 500 ms over them); the last batch waits for it to end.
+    const { simulator, baseUrl } = await standalone({ customers: 1, webhookBatchMs: 2_000, webhookBatchMax: 4 });
     try {
       // The standalone's statuses take seconds, paced for a person watching; a test has no time for that.
       simulator.configure({ statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });

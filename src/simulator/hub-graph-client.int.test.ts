@@ -2,18 +2,20 @@
  * Contract check: the hub's own Graph client (src/modules/outbound) against the simulator, over
  * real HTTP, the way `switchboard serve` uses it with GRAPH_API_BASE_URL pointed here.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { GraphClient } from '../modules/outbound/index.js';
 import { NUMBER_ID, startHarness, TOKEN, WABA_ID, type Harness } from './testing/harness.js';
 
 let h: Harness;
+let baseUrl: string;
+/** Patient enough for a loaded machine: only the test of timeouts uses a client with a short one. */
 let client: GraphClient;
 beforeEach(async () => {
   h = await startHarness({
     templates: Array.from({ length: 5 }, (_, i) => ({ name: `t_${i}`, language: 'en_US', category: 'UTILITY' as const, components: [{ type: 'BODY', text: `Body ${i}` }] })),
   });
-  const baseUrl = await h.sim.listen(0);
-  client = new GraphClient({ baseUrl, version: 'v24.0', timeoutMs: 300 });
+  baseUrl = await h.sim.listen(0);
+  client = new GraphClient({ baseUrl, version: 'v24.0', timeoutMs: 5_000 });
 });
 afterEach(async () => {
   await client.close();
@@ -42,8 +44,12 @@ describe("the hub's GraphClient against the simulator", () => {
       ok: false,
       error: { kind: 'meta', httpStatus: 503, code: 2 },
     });
-    h.sim.injectTimeout({ delayMs: 1_000 });
-    expect(await client.sendMessage(NUMBER_ID, TOKEN, { to: '551187654321', type: 'template', template: { name: 't_0', language: { code: 'en_US' } } })).toMatchObject({
+    // Held far past this client's timeout: undici checks its headers timeout on a coarse timer,
+    // so 300 ms run out only about a second after the request (closing the simulator ends the hold).
+    const impatient = new GraphClient({ baseUrl, version: 'v24.0', timeoutMs: 300 });
+    onTestFinished(() => impatient.close());
+    h.sim.injectTimeout({ delayMs: 10_000 });
+    expect(await impatient.sendMessage(NUMBER_ID, TOKEN, { to: '551187654321', type: 'template', template: { name: 't_0', language: { code: 'en_US' } } })).toMatchObject({
       ok: false,
       error: { kind: 'timeout' },
     });

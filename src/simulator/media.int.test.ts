@@ -60,12 +60,13 @@ describe('media', () => {
 
   it('expires download URLs in real time too', async () => {
     await h.close();
-    h = await startHarness({ mediaUrlTtlMs: 250 });
+    // Long enough for the first download to come in time on a loaded machine (250 ms was not).
+    h = await startHarness({ mediaUrlTtlMs: 2_000 });
     base = await h.sim.listen(0);
     const { id } = (await (await upload(JPEG, 'image/jpeg')).json()) as { id: string };
     const { url } = (await (await fetch(`${base}/v23.0/${id}`, { headers: auth })).json()) as { url: string };
     expect((await fetch(url, { headers: auth })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
     expect((await fetch(url, { headers: auth })).status).toBe(404);
   });
 

@@ -135,7 +135,9 @@ describe('status ordering', () => {
 
 describe('status batching', () => {
   it('sends one number’s statuses that fall due within the window in one signed POST, at most maxUpdates each', async () => {
-    h = await startHarness({ webhookBatch: { windowMs: 200, maxUpdates: 4 }, statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });
+    // A window far longer than the three sends take, so that only maxUpdates cuts the batches (a
+    // loaded machine took more than 200 ms over them); the last batch waits for it to end.
+    h = await startHarness({ webhookBatch: { windowMs: 2_000, maxUpdates: 4 }, statusDelaysMs: { sent: 5, delivered: 10, read: 15 } });
     const ana = h.sim.addCustomer({ name: 'Ana', waId: '551187654321' });
     const bia = h.sim.addCustomer({ name: 'Bia', waId: '551187654322' });
     h.sim.customerSays(ana, NUMBER_ID, 'oi');

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, DIALECTS, type TestDatabase } from '../../../test/support/test-databases.js';
 import { bearer, startInboxHub, type InboxHub, type Session } from './testing/inbox-hub.js';
 
@@ -141,11 +141,16 @@ describe.each(DIALECTS)('accounts, sessions and roles (%s)', (dialect) => {
     const conversation = (await hub.as(agent, 'GET', '/conversations')).json().items[0];
     await hub.as(agent, 'POST', `/conversations/${conversation.id}/read`);
     await hub.app.inject({ method: 'POST', url: `/api/v1/conversations/${conversation.id}/read`, headers: bearer });
-    // Entries are written after the response.
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    const audit = await hub.app.inject({ url: `/api/v1/audit?action=${encodeURIComponent('POST /api/v1/conversations/:id/read')}`, headers: bearer });
-    const actors = audit.json().data.map((e: { actor: string }) => e.actor);
-    expect(actors).toEqual(expect.arrayContaining([`user:${agent.user.id}`, 'api-token']));
+    // Entries are written after the response: asked for until they are there (a loaded machine
+    // took more than 100 ms to write them).
+    await vi.waitFor(
+      async () => {
+        const audit = await hub.app.inject({ url: `/api/v1/audit?action=${encodeURIComponent('POST /api/v1/conversations/:id/read')}`, headers: bearer });
+        const actors = audit.json().data.map((e: { actor: string }) => e.actor);
+        expect(actors).toEqual(expect.arrayContaining([`user:${agent.user.id}`, 'api-token']));
+      },
+      { timeout: 5_000, interval: 20 },
+    );
   });
 
   it('lists the team with who is online; admins add and change users, deactivation ends sessions', async () => {

@@ -107,9 +107,13 @@ describe('Salesforce connector: JWT bearer flow', () => {
   });
 
   it('sessions that time out on the server are renewed too', async () => {
-    const { fake, connector } = await setup({ sessionTtlMs: 50 });
+    // On a manual clock (setup gives it to the connector too): a session of a few real
+    // milliseconds ran out within a call on a loaded machine, and was renewed once more.
+    const clock = new ManualClock(Date.UTC(2026, 10, 1, 12, 0, 0));
+    const { fake, connector } = await setup({ clock, sessionTtlMs: 15 * 60_000 });
     await connector.findByKey('k');
-    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(fake.controls.tokensIssued()).toBe(1);
+    clock.advance(15 * 60_000);
     expect(await connector.findByKey('k')).toBeNull();
     expect(fake.controls.tokensIssued()).toBe(2);
   });
