@@ -22,6 +22,7 @@ import {
   createOutboundMetrics,
   GraphClient,
   markAsReadJob,
+  MAX_SENDER_CONCURRENCY,
   MemoryRateLimiter,
   OutboundSender,
   outboxRepository,
@@ -39,6 +40,9 @@ import { uuidGenerator, type IdGenerator } from './platform/ids.js';
 import type { Logger } from './platform/logger.js';
 import { createMetricsRegistry, type Registry } from './platform/metrics.js';
 import { SecretBox } from './platform/secret-box.js';
+
+/** Graph connections for what is not a send (media, read receipts, templates): they never wait behind a full window of sends. */
+const GRAPH_CONNECTIONS_BESIDES_SENDS = 16;
 
 /** While the event loop is contended, worker batches commit after 5 ms and take about `share` of the time (WORKER_BUSY_SHARE). */
 function givingWay(share: number): NonNullable<WorkerOptions['yieldTo']> {
@@ -128,7 +132,14 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
     await outboxRepository.wakeNumber(db, phoneNumberId, clock.now());
     sender?.notify();
   });
-  const graphOptions = { baseUrl: config.GRAPH_API_BASE_URL, version: config.GRAPH_API_VERSION, timeoutMs: config.GRAPH_API_TIMEOUT_MS };
+  const graphOptions = {
+    baseUrl: config.GRAPH_API_BASE_URL,
+    version: config.GRAPH_API_VERSION,
+    timeoutMs: config.GRAPH_API_TIMEOUT_MS,
+    // A connection for every send the sender may keep in flight, and a few for media, read receipts
+    // and templates; they open only as they are needed.
+    connections: (config.OUTBOUND_CONCURRENCY ?? MAX_SENDER_CONCURRENCY) + GRAPH_CONNECTIONS_BESIDES_SENDS,
+  };
   const graph = new GraphClient(graphOptions);
   const templatesApi = new GraphTemplatesClient(graph);
   const mediaStore = new MediaStore(config.MEDIA_DIR);
@@ -198,7 +209,7 @@ export async function createSwitchboard(config: Config, log: Logger, roles: { ht
         publish,
         ...(database.commitThenSyncOffLoop ? { commitOffLoop: database.commitThenSyncOffLoop } : {}),
         options: {
-          concurrency: config.OUTBOUND_CONCURRENCY,
+          ...(config.OUTBOUND_CONCURRENCY === undefined ? {} : { concurrency: config.OUTBOUND_CONCURRENCY }),
           leaseMs: config.GRAPH_API_TIMEOUT_MS + 5_000,
           inDoubtMs: config.OUTBOUND_IN_DOUBT_MS,
           maxAttempts: config.OUTBOUND_MAX_ATTEMPTS,

@@ -78,7 +78,8 @@ const ConfigFields = z.object({
   /** After a send with no answer, how long to wait for a status webhook that proves it went out before sending again. */
   OUTBOUND_IN_DOUBT_MS: z.coerce.number().int().min(0).default(120_000),
   OUTBOUND_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(10),
-  OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(512).default(64),
+  /** Sends in flight per process; unset, sized from the numbers' throughput (outbound `senderConcurrency`, at most 512). */
+  OUTBOUND_CONCURRENCY: z.coerce.number().int().min(1).max(512).optional(),
   MEDIA_DIR: z.string().min(1).default('./data/media'),
 
   /** The template language for contacts whose locale is unknown (Meta's codes: en_US, pt_BR, …). */

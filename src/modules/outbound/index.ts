@@ -9,6 +9,7 @@ export { MemoryRateLimiter } from './rate-limit/memory-rate-limiter.js';
 export { RedisRateLimiter } from './rate-limit/redis-rate-limiter.js';
 export type { RateLimiter, WindowLimiter } from './rate-limit/rate-limiter.js';
 export { OutboundRequest } from './core/outbound-request.js';
+export { MAX_SENDER_CONCURRENCY } from './core/sender-concurrency.js';
 export { markAsReadJob, MARK_AS_READ } from './mark-as-read.job.js';
 export { consentReplyJob, CONSENT_REPLY } from './consent-reply.job.js';
 export { outboxRepository } from './outbox.repository.js';

@@ -15,6 +15,7 @@ import { classifySendFailure, type FailureClass } from './core/classify-send-fai
 import { PAIR_LIMIT, pairRetryDelayMs } from './core/pair-limit.js';
 import type { SendFailure } from './core/send-failure.js';
 import { needsServiceWindow, serviceWindow } from './core/service-window.js';
+import { senderConcurrency } from './core/sender-concurrency.js';
 import { senderThroughput } from './core/throughput-limit.js';
 import type { OutboundMetrics } from './outbound.metrics.js';
 import { outboxRepository, type OutboxRow } from './outbox.repository.js';
@@ -25,7 +26,8 @@ import type { GraphClient } from './whatsapp/graph.client.js';
 export const CALLBACK_PREFIX = 'sb:';
 
 export type SenderOptions = {
-  concurrency: number;
+  /** Sends in flight at most; without it, sized from the throughput of the numbers (`senderConcurrency`). */
+  concurrency?: number;
   /** How long a claimed message is ours; past it, a crash is assumed and the send is in doubt. */
   leaseMs: number;
   inDoubtMs: number;
@@ -146,7 +148,7 @@ export class OutboundSender {
 
   private async round(claim: boolean): Promise<number> {
     const { db, dialect, clock, options, log } = this.deps;
-    const free = claim ? options.concurrency - this.sending.size : 0;
+    const free = claim ? (await this.concurrency()) - this.sending.size : 0;
     if (free <= 0 && this.finished.length === 0) return 0;
     const outcomes = this.finished;
     this.finished = [];
@@ -171,6 +173,11 @@ export class OutboundSender {
     }
     for (const row of claimed) this.startSend(row);
     return claimed.length;
+  }
+
+  private async concurrency(): Promise<number> {
+    const { options, numbers } = this.deps;
+    return options.concurrency ?? senderConcurrency((await numbers.list()).map((n) => n.throughputMps));
   }
 
   private startSend(row: OutboxRow): void {

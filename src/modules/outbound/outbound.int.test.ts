@@ -774,6 +774,31 @@ describe.each(DIALECTS)('outbound messages against the Meta simulator on %s', (d
       expect(messages.map((m) => acceptedFor(h, m.id).length)).toEqual(messages.map(() => 1));
     }, 45_000);
 
+    // Meta answers in 100–300 ms, so a 1,000 mps number needs hundreds of sends waiting for their
+    // answers at once, each on its own connection: with 64 the sender, not Meta, set the pace.
+    it('keeps more than 64 sends waiting for Meta at once for a 1,000 mps number when Meta answers slowly', async () => {
+      const h = await start({
+        env: { WHATSAPP_THROUGHPUT_MPS: '1000', GRAPH_API_TIMEOUT_MS: '10000', OUTBOUND_IN_DOUBT_MS: '60000' },
+        startSender: false,
+        simulator: { numbers: [{ ...DEFAULT_NUMBER, throughputMps: 1000 }] },
+      });
+      // 45 to each of three customers: the pair limit lets 45 through at once.
+      const messages: MessageDto[] = [];
+      for (const waId of ['16505550401', '16505550402', '16505550403']) {
+        const { contact } = await customerWritesIn(h, waId);
+        for (let i = 1; i <= 45; i++) messages.push(await queued(h, { contactId: contact.id, type: 'text', text: { body: `Sale ${i}` } }));
+      }
+      h.sim.injectTimeout({ times: messages.length, delayMs: 2_000, endpoint: 'messages' });
+
+      h.hub.sender!.start();
+      await h.waitFor(() => h.sendAttempts().length === messages.length, 10_000, 'all 135 to reach Meta');
+      const arrivals = h.sendAttempts().map((r) => r.at);
+      // Each one reached Meta before Meta answered the first.
+      expect(Math.max(...arrivals) - Math.min(...arrivals)).toBeLessThan(2_000);
+      await h.waitFor(() => messages.every((m) => acceptedFor(h, m.id).length === 1), 20_000, 'all 135 to be accepted once');
+      expect(h.sendAttempts()).toHaveLength(messages.length);
+    }, 45_000);
+
     // Outcomes wait a few milliseconds for the next round's commit: stopping must still record
     // every send Meta accepted, or each would be taken for a crash and resent after its lease.
     it('records the outcome of every send still in flight when the sender stops', async () => {

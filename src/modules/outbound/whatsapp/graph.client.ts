@@ -10,6 +10,12 @@ export type GraphClientOptions = {
   version: string;
   /** How long to wait for Meta's answer before the outcome is in doubt. */
   timeoutMs: number;
+  /**
+   * Keep-alive connections to Meta at most (default 64). One request at a time runs on each, so
+   * the sender needs one per send it keeps in flight: a send waiting for a connection holds its
+   * place in the throughput window for nothing.
+   */
+  connections?: number;
 };
 
 export type SentMessage = { wamid: string; messageStatus: string | null; waId: string | null };
@@ -26,7 +32,7 @@ export class GraphClient {
   private readonly following: Dispatcher;
 
   constructor(private readonly options: GraphClientOptions) {
-    this.agent = new Agent({ connections: 64, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+    this.agent = new Agent({ connections: options.connections ?? 64, keepAliveTimeout: 30_000, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
     this.following = this.agent.compose(interceptors.redirect({ maxRedirections: 3 }));
   }
 
