@@ -8,6 +8,9 @@
  *                          [-- --webhook-batch-ms 0]   (the simulator batches the statuses falling due
  *                                                 within this window into one POST, as Meta does under
  *                                                 load; 0, the default: one POST per status)
+ *                          [-- --answer-delay-ms 0]   (the simulator answers each Graph request this many ms
+ *                                                 late, or between min-max, as Meta takes 100-300 ms;
+ *                                                 0, the default: at once)
  *                          [-- --no-build] [-- --no-pin] [-- --cpu-prof] [-- --skip baseline|hub]
  *                          [-- --hub-env OUTBOUND_CONCURRENCY=64,…] [-- --timeout 180]
  *                          [-- --hub-ref HEAD]   (bench a `git archive` snapshot of a commit instead of the
@@ -57,6 +60,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
+import { delayRange } from '../src/cli/simulate.command.js';
 import { senderThroughput } from '../src/modules/outbound/core/throughput-limit.js';
 import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type Simulator } from '../src/simulator/index.js';
 import { achievedRate, idealPacerLatencies, pairReplay, peakWindow, percentile, perSecond } from './outbound-metrics.js';
@@ -93,6 +97,8 @@ type Options = {
   statuses: boolean;
   /** The simulator's `webhookBatch.windowMs`: 0 sends every status webhook on its own. */
   webhookBatchMs: number;
+  /** The simulator's `answerDelayMs`: how late it answers each Graph request. */
+  answerDelayMs: { min: number; max: number };
   build: boolean;
   pin: boolean;
   cpuProf: boolean;
@@ -106,7 +112,7 @@ type Options = {
 };
 
 function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
-  const known = ['messages', 'recipients', 'mps', 'concurrency', 'kind', 'warmup', 'statuses', 'webhook-batch-ms', 'no-build', 'no-pin', 'cpu-prof', 'skip', 'hub-env', 'timeout', 'hub-ref', 'hub-import'];
+  const known = ['messages', 'recipients', 'mps', 'concurrency', 'kind', 'warmup', 'statuses', 'webhook-batch-ms', 'answer-delay-ms', 'no-build', 'no-pin', 'cpu-prof', 'skip', 'hub-env', 'timeout', 'hub-ref', 'hub-import'];
   const flags = parseFlags(argv, known);
   const envName = (flag: string) => `BENCH_OUT_${flag.toUpperCase().replace(/-/g, '_')}`;
   const raw = (flag: string) => flags.get(flag) ?? env[envName(flag)];
@@ -131,6 +137,7 @@ function parseOptions(argv: string[], env: NodeJS.ProcessEnv): Options {
     warmup: int('warmup', 5_000, 0),
     statuses: statuses === 'on',
     webhookBatchMs: int('webhook-batch-ms', 0, 0),
+    answerDelayMs: delayRange(raw('answer-delay-ms') || '0'),
     build: !bool('no-build'),
     pin: !bool('no-pin') && cpus().length >= 2 && existsSync('/usr/bin/taskset'),
     cpuProf: bool('cpu-prof'),
@@ -230,6 +237,7 @@ async function startSimulator(options: Options, recipients: number, warmupRecipi
     ...(withStatuses ? {} : { statusDelaysMs: { sent: 3_600_000, delivered: 3_600_000, read: 3_600_000 } }),
     webhookRetry: { baseDelayMs: 500, maxDelayMs: 5_000, maxAttempts: 20, timeoutMs: 10_000 },
     webhookBatch: { windowMs: options.webhookBatchMs },
+    answerDelayMs: options.answerDelayMs,
   });
   const rec: Recorder = {
     attempts: [],
@@ -710,7 +718,9 @@ function report(options: Options, hub: SideResult | null, naive: SideResult | nu
   const w2 = Math.max('naive sender (baseline)'.length, ...rows.map((r) => r[2].length));
   const line = (a: string, b: string, c: string) => `  ${a.padEnd(w0)} │ ${b.padStart(w1)} │ ${c.padStart(w2)}`;
   const statusWebhooks = !options.statuses ? 'no status webhooks' : options.webhookBatchMs > 0 ? `status webhooks batched over ${options.webhookBatchMs} ms` : 'one POST per status webhook';
-  console.log(`\nResults: ${fmt(options.messages)} ${options.kind} messages to ${fmt(options.recipients)} recipients, number limited to ${fmt(options.mps)} msgs/s, ${statusWebhooks}`);
+  const { min, max } = options.answerDelayMs;
+  const answers = max === 0 ? '' : `, Graph answers ${min === max ? min : `${min}-${max}`} ms late`;
+  console.log(`\nResults: ${fmt(options.messages)} ${options.kind} messages to ${fmt(options.recipients)} recipients, number limited to ${fmt(options.mps)} msgs/s, ${statusWebhooks}${answers}`);
   console.log(line('', 'Switchboard (hub)', 'naive sender (baseline)'));
   console.log(`  ${'─'.repeat(w0)}─┼─${'─'.repeat(w1)}─┼─${'─'.repeat(w2)}`);
   for (const [a, b, c] of rows) console.log(line(a, b, c));

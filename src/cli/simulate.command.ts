@@ -19,6 +19,8 @@ export type SimulateOptions = {
   webhookBatchMs?: number;
   /** The most statuses one batched POST carries (default: Meta's most, MAX_WEBHOOK_UPDATES). */
   webhookBatchMax?: number;
+  /** How long each Graph request waits before it is answered, drawn from [min, max] (the simulator's `answerDelayMs`). */
+  answerDelayMs?: { min: number; max: number };
 };
 
 export const DEFAULT_APP_SECRET = 'simulator-app-secret';
@@ -41,6 +43,7 @@ export async function startStandaloneSimulator(options: SimulateOptions): Promis
     numbers: [{ phoneNumberId: options.phoneNumberId, displayPhoneNumber: options.displayPhoneNumber, wabaId: options.wabaId }],
     ...(options.seed === undefined ? {} : { seed: options.seed }),
     webhookBatch: { windowMs: options.webhookBatchMs ?? 0, maxUpdates: options.webhookBatchMax ?? MAX_WEBHOOK_UPDATES },
+    ...(options.answerDelayMs ? { answerDelayMs: options.answerDelayMs } : {}),
     // Real-life pacing for a person watching: statuses over a few seconds, reviews after a few more.
     statusDelaysMs: { sent: 300, delivered: 1_200, read: 4_000 },
     templateReviewDelayMs: 5_000,
@@ -85,6 +88,15 @@ export async function startStandaloneSimulator(options: SimulateOptions): Promis
   return { simulator, baseUrl };
 }
 
+/** `200` or `100-300` (ms, at most a minute). */
+export function delayRange(value: string): { min: number; max: number } {
+  const match = /^(\d+)(?:-(\d+))?$/.exec(value);
+  const min = Number(match?.[1]);
+  const max = match?.[2] === undefined ? min : Number(match[2]);
+  if (!match || max < min || max > 60_000) throw new InvalidArgumentError('answer-delay-ms must be ms from 0 to 60000, or min-max with min <= max.');
+  return { min, max };
+}
+
 function integer(name: string, min: number, max: number) {
   return (value: string) => {
     const n = Number(value);
@@ -111,6 +123,7 @@ export function registerSimulateCommand(program: Command): void {
     .option('--seed <n>', 'seed for ids and randomness (repeats wamids: use a fresh hub database)', integer('seed', 0, 2 ** 32 - 1))
     .option('--webhook-batch-ms <ms>', 'batch status webhooks as Meta does under load: the statuses falling due within this window go out in one POST (0: one POST per status)', integer('webhook-batch-ms', 0, 60_000), 0)
     .option('--webhook-batch-max <n>', 'the most statuses one batched POST carries', integer('webhook-batch-max', 1, MAX_WEBHOOK_UPDATES), MAX_WEBHOOK_UPDATES)
+    .option('--answer-delay-ms <ms>', "how long each Graph request waits before it is answered, as Meta's take 100-300 ms: a number, or min-max drawn evenly", delayRange)
     .action(async (options: SimulateOptions) => {
       const { simulator, baseUrl } = await startStandaloneSimulator(options);
       const number = simulator.numbers()[0]!;
@@ -121,6 +134,8 @@ export function registerSimulateCommand(program: Command): void {
       console.log(`  Customers   ${simulator.customers().length}${options.autopilot ? ', autopilot on' : ''}   Control: ${baseUrl}/_simulator/state`);
       const batch = simulator.settings().webhookBatch;
       if (batch.windowMs > 0) console.log(`  Statuses    batched: those falling due within ${batch.windowMs} ms in one POST, at most ${batch.maxUpdates}`);
+      const delay = simulator.settings().answerDelayMs;
+      if (delay.max > 0) console.log(`  Answers     after ${delay.min === delay.max ? delay.min : `${delay.min}-${delay.max}`} ms`);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;

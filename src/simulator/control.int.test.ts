@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { registerSimulateCommand, startStandaloneSimulator, type SimulateOptions } from '../cli/simulate.command.js';
+import { delayRange, registerSimulateCommand, startStandaloneSimulator, type SimulateOptions } from '../cli/simulate.command.js';
 import { parseWebhookEnvelope, toInboundEvents } from '../modules/inbound/index.js';
 import { startFakeHub, type FakeHub } from './testing/fake-hub.js';
 import { APP_SECRET, NUMBER_ID, startHarness, statusesIn, TOKEN, WABA_ID, type Harness } from './testing/harness.js';
@@ -93,6 +93,25 @@ describe('control surface over HTTP (/_simulator)', () => {
     expect(JSON.stringify(state.body)).not.toContain(APP_SECRET);
     expect((await control('GET', '/webhooks')).body.length).toBeGreaterThan(0);
     expect(WABA_ID).not.toBe('333');
+  });
+
+  it('answers each Graph request after answerDelayMs, drawn between its bounds, and refuses bounds the wrong way round', async () => {
+    await control('POST', '/customers', { name: 'Priya Sharma', waId: '919812345678' });
+    await control('POST', '/customers/919812345678/says', { text: 'hi' });
+    const timedSend = async () => {
+      const started = performance.now();
+      const res = await graph(`/${NUMBER_ID}/messages`, { messaging_product: 'whatsapp', to: '919812345678', type: 'text', text: { body: 'hello' } });
+      expect(res.status).toBe(200);
+      return performance.now() - started;
+    };
+    expect((await control('PATCH', '/config', { answerDelayMs: { min: 250, max: 300 } })).body).toMatchObject({ answerDelayMs: { min: 250, max: 300 } });
+    for (let i = 0; i < 3; i++) expect(await timedSend()).toBeGreaterThanOrEqual(250);
+    // Errors take as long: Meta answers whatever it answers after its delay.
+    const started = performance.now();
+    expect((await graph(`/${NUMBER_ID}/messages`, { messaging_product: 'whatsapp', to: '919812345678' }, 'wrong-token')).status).toBe(401);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(250);
+    expect(await control('PATCH', '/config', { answerDelayMs: { min: 300, max: 200 } })).toMatchObject({ status: 400 });
+    expect((await control('GET', '/state')).body['settings'].answerDelayMs).toEqual({ min: 250, max: 300 });
   });
 
   it('answers 400 for bad input, 404 for unknown things', async () => {
@@ -195,5 +214,9 @@ describe('switchboard simulate', () => {
     await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--port', '99999'])).rejects.toThrow(/port must be an integer/);
     await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--webhook-batch-max', '1001'])).rejects.toThrow(/webhook-batch-max must be an integer from 1 to 1000/);
     await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--webhook-batch-ms', '-1'])).rejects.toThrow(/webhook-batch-ms must be an integer from 0/);
+    expect([delayRange('200'), delayRange('100-300')]).toEqual([{ min: 200, max: 200 }, { min: 100, max: 300 }]);
+    for (const delay of ['300-100', 'abc', '-5', '70000']) {
+      await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--answer-delay-ms', delay])).rejects.toThrow(/answer-delay-ms must be ms from 0 to 60000/);
+    }
   });
 });

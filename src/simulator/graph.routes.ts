@@ -24,8 +24,10 @@ export type GraphRouteDeps = {
   injections: Injections;
   media: MediaStore;
   templates: TemplateStore;
-  /** Held responses (injected timeouts) sleep here, so that closing the simulator releases them. */
+  /** Held responses (injected timeouts, answer delays) sleep here, so that closing the simulator releases them. */
   holds: Timers;
+  /** How long the next request waits before it is handled (`answerDelayMs`). */
+  answerDelayMs: () => number;
   send(number: PhoneNumber, body: unknown): GraphReply;
   /** A template was created (PENDING): schedules its review. */
   templateCreated(template: Template): void;
@@ -58,8 +60,11 @@ export function registerGraphRoutes(app: FastifyInstance, deps: GraphRouteDeps):
       details: `Object with ID '${id}' does not exist`,
     });
 
-  /** Version, token, then any injected fault. Returns a reply to send, or null to go on. */
+  /** Version, token, the answer delay, then any injected fault. Returns a reply to send, or null to go on. */
   const guard = async (request: FastifyRequest, version: string, endpoint: Endpoint, body: unknown): Promise<GraphReply | null> => {
+    const delayMs = deps.answerDelayMs();
+    // Meta handles (and counts) the request only after this: the hub cannot tell when in between.
+    if (delayMs > 0 && !(await deps.holds.sleep(delayMs))) return serverError(503, trace());
     if (!VERSION.test(version)) return graphError(2500, trace(), { message: `Unknown path components: /${version}` });
     const denied = authenticate(request);
     if (denied) return denied;

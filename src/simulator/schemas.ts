@@ -105,6 +105,14 @@ export const SettingsSchema = z.object({
   statusDelaysMs: z
     .object({ sent: ms.default(50), delivered: ms.default(150), read: ms.default(400) })
     .prefault({}),
+  /**
+   * How long each Graph request waits before it is handled and answered, drawn evenly from
+   * [min, max]: Meta's own answers take 100–300 ms, the simulator's well under one (0 by default).
+   */
+  answerDelayMs: z
+    .object({ min: ms.default(0), max: ms.default(0) })
+    .prefault({})
+    .refine((d) => d.max >= d.min, { message: 'answerDelayMs.max must be at least answerDelayMs.min' }),
   /** Probability that a status webhook is delivered twice (Meta retries and batches: expect duplicates). */
   duplicateRate: rate.default(0),
   /** Probability that a message's statuses arrive out of order (two neighbours swapped). */

@@ -112,7 +112,7 @@ export type Simulator = {
 export const DEFAULT_NUMBER: NumberInput = { phoneNumberId: '118274650392817', displayPhoneNumber: '15557340192', wabaId: '204857361209384' };
 export const DEFAULT_ACCESS_TOKEN = 'simulator-access-token';
 
-const NESTED = ['statusDelaysMs', 'pairRateLimit', 'webhookRetry'] as const;
+const NESTED = ['statusDelaysMs', 'answerDelayMs', 'pairRateLimit', 'webhookRetry'] as const;
 
 /** Patches merge into the settings given so far, one level deep for the grouped settings. */
 function mergeSettings(current: SettingsInput, patch: SettingsInput): SettingsInput {
@@ -131,6 +131,7 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const baseSeed = seed ?? randomSeed();
   const random = createRandom(baseSeed);
   const ids = createIdFactory(createRandom(baseSeed ^ 0x5eed1d5));
+  const answerDelays = createRandom(baseSeed ^ 0x1a7e);
 
   const numbers = createNumberRegistry();
   for (const n of numberInputs ?? [DEFAULT_NUMBER]) numbers.add(n);
@@ -218,6 +219,10 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
     media,
     templates,
     holds,
+    answerDelayMs: () => {
+      const { min, max } = settings.answerDelayMs;
+      return min + answerDelays.int(max - min + 1);
+    },
     send: (number, body) =>
       sendMessage(
         {
