@@ -14,11 +14,12 @@ export const IN_FLIGHT_SECONDS = 0.5;
  * the window, or waiting for Meta): enough for every number it sends from to run at its
  * throughput when each send takes `IN_FLIGHT_SECONDS`, between 64 and 512.
  *
- * A fixed 64 capped a 1,000 mps number at 64 sends per answer time: about 320 a second when
- * Meta answers in 200 ms, and 890–945 against the simulator answering in 27 ms, where 128 to
- * 512 sent 946–971 (bench:outbound). More in flight never means more than Meta allows: each
- * send holds its place in the window until Meta answers. What it costs is rows claimed ahead:
- * at most `IN_FLIGHT_SECONDS` of a number's throughput waits for its window.
+ * A fixed 64 capped a 1,000 mps number at 64 sends per answer time: with the simulator
+ * answering 100–300 ms late (`bench:outbound -- --answer-delay-ms 100-300`), 301 a second
+ * against 810 with 500 (the window's own bound for 200 ms answers is 999 / 1.2 = 832). More in
+ * flight never means more than Meta allows: each send holds its place in the window until Meta
+ * answers. What it costs is rows claimed ahead: at most `IN_FLIGHT_SECONDS` of a number's
+ * throughput waits for its window.
  */
 export function senderConcurrency(throughputsMps: readonly number[]): number {
   const total = throughputsMps.reduce((sum, mps) => sum + mps, 0);
