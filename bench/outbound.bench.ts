@@ -60,7 +60,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { Agent, request } from 'undici';
-import { delayRange } from '../src/cli/simulate.command.js';
+import { delayRange, formatDelayRange } from '../src/cli/simulate.command.js';
 import { senderThroughput } from '../src/modules/outbound/core/throughput-limit.js';
 import { createSimulator, DEFAULT_ACCESS_TOKEN, DEFAULT_NUMBER, type Simulator } from '../src/simulator/index.js';
 import { achievedRate, idealPacerLatencies, pairReplay, peakWindow, percentile, perSecond } from './outbound-metrics.js';
@@ -718,8 +718,7 @@ function report(options: Options, hub: SideResult | null, naive: SideResult | nu
   const w2 = Math.max('naive sender (baseline)'.length, ...rows.map((r) => r[2].length));
   const line = (a: string, b: string, c: string) => `  ${a.padEnd(w0)} │ ${b.padStart(w1)} │ ${c.padStart(w2)}`;
   const statusWebhooks = !options.statuses ? 'no status webhooks' : options.webhookBatchMs > 0 ? `status webhooks batched over ${options.webhookBatchMs} ms` : 'one POST per status webhook';
-  const { min, max } = options.answerDelayMs;
-  const answers = max === 0 ? '' : `, Graph answers ${min === max ? min : `${min}-${max}`} ms late`;
+  const answers = options.answerDelayMs.max === 0 ? '' : `, Graph answers ${formatDelayRange(options.answerDelayMs)} ms late`;
   console.log(`\nResults: ${fmt(options.messages)} ${options.kind} messages to ${fmt(options.recipients)} recipients, number limited to ${fmt(options.mps)} msgs/s, ${statusWebhooks}${answers}`);
   console.log(line('', 'Switchboard (hub)', 'naive sender (baseline)'));
   console.log(`  ${'─'.repeat(w0)}─┼─${'─'.repeat(w1)}─┼─${'─'.repeat(w2)}`);

@@ -97,6 +97,11 @@ export function delayRange(value: string): { min: number; max: number } {
   return { min, max };
 }
 
+/** What `delayRange` reads: `200`, or `100-300`. */
+export function formatDelayRange({ min, max }: { min: number; max: number }): string {
+  return min === max ? String(min) : `${min}-${max}`;
+}
+
 function integer(name: string, min: number, max: number) {
   return (value: string) => {
     const n = Number(value);
@@ -135,7 +140,7 @@ export function registerSimulateCommand(program: Command): void {
       const batch = simulator.settings().webhookBatch;
       if (batch.windowMs > 0) console.log(`  Statuses    batched: those falling due within ${batch.windowMs} ms in one POST, at most ${batch.maxUpdates}`);
       const delay = simulator.settings().answerDelayMs;
-      if (delay.max > 0) console.log(`  Answers     after ${delay.min === delay.max ? delay.min : `${delay.min}-${delay.max}`} ms`);
+      if (delay.max > 0) console.log(`  Answers     after ${formatDelayRange(delay)} ms`);
       let closing = false;
       const shutdown = (signal: string) => {
         if (closing) return;

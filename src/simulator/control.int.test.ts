@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { delayRange, registerSimulateCommand, startStandaloneSimulator, type SimulateOptions } from '../cli/simulate.command.js';
+import { delayRange, formatDelayRange, registerSimulateCommand, startStandaloneSimulator, type SimulateOptions } from '../cli/simulate.command.js';
 import { parseWebhookEnvelope, toInboundEvents } from '../modules/inbound/index.js';
 import { startFakeHub, type FakeHub } from './testing/fake-hub.js';
 import { APP_SECRET, NUMBER_ID, startHarness, statusesIn, TOKEN, WABA_ID, type Harness } from './testing/harness.js';
@@ -215,6 +215,7 @@ describe('switchboard simulate', () => {
     await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--webhook-batch-max', '1001'])).rejects.toThrow(/webhook-batch-max must be an integer from 1 to 1000/);
     await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--webhook-batch-ms', '-1'])).rejects.toThrow(/webhook-batch-ms must be an integer from 0/);
     expect([delayRange('200'), delayRange('100-300')]).toEqual([{ min: 200, max: 200 }, { min: 100, max: 300 }]);
+    expect(['200', '100-300'].map((flag) => formatDelayRange(delayRange(flag)))).toEqual(['200', '100-300']);
     for (const delay of ['300-100', 'abc', '-5', '70000']) {
       await expect(program.parseAsync(['node', 'switchboard', 'simulate', '--answer-delay-ms', delay])).rejects.toThrow(/answer-delay-ms must be ms from 0 to 60000/);
     }
